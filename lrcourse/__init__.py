@@ -16,6 +16,7 @@ from .decay import (
     InverseTimeDecay,
     NoamLR,
 )
+from .metrics import RobbinsMonro, moving_average, robbins_monro, total_variation
 from .plateau import ReduceLROnPlateau
 from .restarts import CosineAnnealingWarmRestarts, restart_points
 from .schedules import (
@@ -29,6 +30,7 @@ from .schedules import (
     PolynomialLR,
     StepLR,
 )
+from .sklearn_rules import SklearnAdaptiveLR, SklearnInvScalingLR, SklearnOptimalLR
 from .warmup import Warmup, WarmupStableDecay, warmup_ramp
 
 __version__ = "0.1.0"
