@@ -52,10 +52,13 @@ class Schedule:
 
     def __call__(self, t):
         arr, scalar = check.steps(t)
-        out = np.asarray(self._evaluate(arr), dtype=np.float64)
-        if out.shape != arr.shape:
-            out = np.broadcast_to(out, arr.shape).copy()
-        return float(out) if scalar else out
+        # A scalar goes through the same vectorized code path as an array (as a 1-element array),
+        # so that sched(t) == sched(np.array([t]))[0] to the last bit.
+        flat = arr.reshape(-1)
+        out = np.asarray(self._evaluate(flat), dtype=np.float64)
+        if out.shape != flat.shape:
+            out = np.broadcast_to(out, flat.shape).copy()
+        return float(out[0]) if scalar else out.reshape(arr.shape)
 
     def _evaluate(self, t: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -18,48 +18,30 @@ from .base import Schedule, Tail, _set
 __all__ = ["SklearnOptimalLR", "SklearnInvScalingLR", "SklearnAdaptiveLR"]
 
 
-def _dloss_at(loss: str, typw: float) -> float:
-    """The loss derivative scikit-learn evaluates at prediction 1 and target ``-typw``."""
-    if loss == "hinge":
-        return typw
-    if loss == "squared_error":
-        return 1.0 + typw
-    z = -typw  # log_loss: p * y with p = 1, y = -typw
-    if z > 18:
-        return math.exp(-z) * typw
-    if z < -18:
-        return typw
-    return typw / (math.exp(z) + 1.0)
-
-
 @dataclass(frozen=True)
 class SklearnOptimalLR(Schedule):
     r"""scikit-learn's ``"optimal"`` rule (Bottou's heuristic): :math:`\eta_t = 1 / (\alpha (t_0 + t))`.
 
     The offset :math:`t_0 = 1/(\alpha\,\eta_{init})` comes from a typical weight size
-    :math:`w = \alpha^{-1/4}`: :math:`\eta_{init} = w / \max(1, \ell'(1, -w))` with the loss derivative
-    :math:`\ell'` of the chosen loss.
+    :math:`w = \alpha^{-1/4}`: scikit-learn sets :math:`\eta_{init} = w / \max(1, \ell'(y{=}1, p{=}-w))`,
+    and for every loss it offers (hinge, log, squared, modified Huber...) that derivative is negative,
+    so :math:`\eta_{init} = w` and :math:`t_0 = \alpha^{-3/4}`.
 
     Parameters
     ----------
     alpha : float, default 1e-4
         The L2 regularisation strength :math:`\alpha > 0`.
-    loss : {"hinge", "squared_error", "log_loss"}, default "hinge"
-        Loss whose derivative sets :math:`t_0`.
     """
 
     alpha: float = 1e-4
-    loss: str = "hinge"
 
     def __post_init__(self):
         _set(self, "alpha", check.positive("alpha", self.alpha))
-        check.choice("loss", self.loss, ("hinge", "squared_error", "log_loss"))
 
     @property
     def t0(self) -> float:
         typw = math.sqrt(1.0 / math.sqrt(self.alpha))
-        eta_init = typw / max(1.0, _dloss_at(self.loss, typw))
-        return 1.0 / (eta_init * self.alpha)
+        return 1.0 / (typw * self.alpha)
 
     def _evaluate(self, t):
         return 1.0 / (self.alpha * (self.t0 + t))

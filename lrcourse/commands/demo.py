@@ -13,6 +13,7 @@ Render a gallery of every learning-rate schedule in the course to a PNG and prin
 def configure(parser):
     parser.add_argument("--out", default="demo-output", help="output directory (default: demo-output)")
     parser.add_argument("--steps", type=int, default=100, help="steps shown in the gallery (default: 100)")
+    parser.add_argument("--gallery-only", action="store_true", help="only render the schedule gallery")
 
 
 def run(args) -> int:
