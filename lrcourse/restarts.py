@@ -12,22 +12,24 @@ from .base import Schedule, Tail, _set
 __all__ = ["CosineAnnealingWarmRestarts", "restart_points"]
 
 
-def _cycle_index(t: np.ndarray, T_0: int, T_mult: int) -> np.ndarray:
-    """Index ``n`` of the cycle containing step ``t`` (cycle ``n`` starts at ``T_0 (m^n - 1)/(m - 1)``).
+def _cycle_index(t: np.ndarray, T_0: int, T_mult: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index ``n`` of the cycle containing step ``t`` and ``T_mult ** n`` (as float arrays).
 
-    The logarithm gives a first guess; the exact boundaries then correct it, so integer steps on a
-    restart boundary are never off by one because of rounding.
+    Cycle ``n`` starts at ``T_0 (m^n - 1)/(m - 1)``. The logarithm gives a first guess; the exact
+    boundaries then correct it, so integer steps on a restart boundary are never off by one because
+    of rounding. Powers come from a table (exact, and faster than ``np.power``).
     """
     if T_mult == 1:
-        return np.floor(t / T_0)
-    guess = np.floor(np.log(t / T_0 * (T_mult - 1) + 1) / np.log(T_mult))
-
-    def start(n):
-        return T_0 * (float(T_mult) ** n - 1) / (T_mult - 1)
-
-    guess = np.where(start(guess) > t, guess - 1, guess)
-    guess = np.where(start(guess + 1) <= t, guess + 1, guess)
-    return guess
+        n = np.floor(t / T_0)
+        return n, np.ones_like(n)
+    longest = int(np.log(np.finfo(np.float64).max) / np.log(T_mult)) + 3  # enough cycles for any finite t
+    with np.errstate(over="ignore"):
+        powers = float(T_mult) ** np.arange(longest)
+    guess = np.floor(np.log(t / T_0 * (T_mult - 1) + 1) / np.log(T_mult)).astype(np.int64)
+    starts = T_0 * (powers - 1) / (T_mult - 1)
+    guess -= starts[guess] > t
+    guess += starts[guess + 1] <= t
+    return guess.astype(np.float64), powers[guess]
 
 
 def restart_points(T_0: int, T_mult: int = 1, horizon: int = 100) -> np.ndarray:
@@ -94,16 +96,18 @@ class CosineAnnealingWarmRestarts(Schedule):
 
     def position(self, t):
         """Return ``(T_cur, T_i)``: steps since the last restart and the current period, as arrays."""
-        t, _ = check.steps(t)
-        n = _cycle_index(t, self.T_0, self.T_mult)
+        return self._position(check.steps(t)[0])
+
+    def _position(self, t):
         if self.T_mult == 1:
             return np.mod(t, self.T_0), np.full_like(t, float(self.T_0))
-        T_i = self.T_0 * float(self.T_mult) ** n
-        T_cur = t - self.T_0 * (float(self.T_mult) ** n - 1) / (self.T_mult - 1)
+        _, power = _cycle_index(t, self.T_0, self.T_mult)
+        T_i = self.T_0 * power
+        T_cur = t - self.T_0 * (power - 1) / (self.T_mult - 1)
         return T_cur, T_i
 
     def _evaluate(self, t):
-        T_cur, T_i = self.position(t)
+        T_cur, T_i = self._position(t)
         return self.eta_min + (self.lr - self.eta_min) * (1 + np.cos(np.pi * T_cur / T_i)) / 2
 
     def _tail(self):
