@@ -25,8 +25,8 @@ def _cycle_index(t: np.ndarray, T_0: int, T_mult: int) -> tuple[np.ndarray, np.n
     longest = int(np.log(np.finfo(np.float64).max) / np.log(T_mult)) + 3  # enough cycles for any finite t
     with np.errstate(over="ignore"):
         powers = float(T_mult) ** np.arange(longest)
+        starts = T_0 * (powers - 1) / (T_mult - 1)
     guess = np.floor(np.log(t / T_0 * (T_mult - 1) + 1) / np.log(T_mult)).astype(np.int64)
-    starts = T_0 * (powers - 1) / (T_mult - 1)
     guess -= starts[guess] > t
     guess += starts[guess + 1] <= t
     return guess.astype(np.float64), powers[guess]
