@@ -1,6 +1,18 @@
 """Figures for the course, in one consistent style (``lrcourse.plot.<function>``)."""
 
 from ._style import use_headless_backend
+from .range_test import (
+    plot_descent_paths,
+    plot_one_step_range_test,
+    plot_range_test,
+    plot_step_sizes,
+    plot_training_curves,
+)
 from .schedules import gallery_schedules, plot_schedules, schedule_gallery
 
-__all__ = ["gallery_schedules", "plot_schedules", "schedule_gallery", "use_headless_backend"]
+__all__ = [
+    "plot_descent_paths",
+    "plot_one_step_range_test",
+    "plot_range_test",
+    "plot_step_sizes",
+    "plot_training_curves","gallery_schedules", "plot_schedules", "schedule_gallery", "use_headless_backend"]
