@@ -17,6 +17,24 @@ from .decay import (
     NoamLR,
 )
 from .adaptive import AdaptiveResult, adadelta, adgd, delta_bar_delta, regrettable_delta_bar_delta, vsgd
+from .diffusion import (
+    constant_noise_lr,
+    linear_scaling_rule,
+    monte_carlo_variance,
+    noise_scale,
+    ou_variance,
+    ou_variance_hyperbolic,
+    sgd_variance,
+)
+from .energy import (
+    damping_from_momentum,
+    energy,
+    energy_change,
+    energy_injection_threshold,
+    heavy_ball,
+    momentum_from_damping,
+)
+from .implicit_bias import angle_between, implicit_bias_path, max_margin_direction, separable_data
 from .linesearch import (
     BOYD_MINIMIZER,
     BOYD_MINIMUM,
@@ -32,7 +50,24 @@ from .linesearch import (
     newton_descent,
 )
 from .metrics import RobbinsMonro, moving_average, robbins_monro, total_variation
+from .momentum_schedule import (
+    critical_damping_lr,
+    critically_damped_schedule,
+    nesterov_max_lr,
+    nesterov_spectral_radius,
+    nesterov_stable,
+)
+from .pac_bayes import pac_bayes_optimal_lr
 from .plateau import ReduceLROnPlateau
+from .problems import (
+    FunctionProblem,
+    LogisticLoss,
+    Problem,
+    Quadratic,
+    SampledQuadratic,
+    ScalarQuadratic,
+    exercise_quadratic,
+)
 from .range_test import (
     RangeTestResult,
     lr_range_test,
@@ -55,6 +90,15 @@ from .schedules import (
     MultiStepLR,
     PolynomialLR,
     StepLR,
+)
+from .simulate import (
+    Comparison,
+    DivergenceWarning,
+    SGDResult,
+    compare_schedules,
+    simulate_sgd,
+    standard_normal_draws,
+    standard_schedules,
 )
 from .sklearn_sgd import compare_sgd_regressor, lrcourse_schedule_curve, regression_data, sklearn_schedule_curves
 from .sklearn_rules import SklearnAdaptiveLR, SklearnInvScalingLR, SklearnOptimalLR
