@@ -100,7 +100,7 @@ from .simulate import (
     standard_normal_draws,
     standard_schedules,
 )
-from .sklearn_sgd import compare_sgd_regressor, lrcourse_schedule_curve, regression_data, sklearn_schedule_curves
+from .sklearn_sgd import Curves, compare_sgd_regressor, lrcourse_schedule_curve, regression_data, sklearn_schedule_curves
 from .sklearn_rules import SklearnAdaptiveLR, SklearnInvScalingLR, SklearnOptimalLR
 from .train import (
     TrainResult,
