@@ -1,0 +1,214 @@
+r"""Assignment ``range_test``: the learning-rate range test on :math:`J(\theta) = (\theta - 3)^2`.
+
+Three student functions, one part each:
+
+- ``one_step_losses(lrs, theta0)``: the loss after one gradient step with every rate,
+  :math:`L(\eta) = J(\theta_0 - \eta J'(\theta_0))` (reference :func:`lrcourse.range_test.one_step_range_test`);
+- ``useful_range(lrs, losses, start_loss)``: ``(low, high)``, the smallest and largest rate whose loss
+  is below ``start_loss`` (reference :func:`lrcourse.range_test.useful_range`, ``criterion="below_start"``;
+  the graded curves are smooth, so those rates form one unbroken run);
+- ``suggest_lr(lrs, losses)``: the rate where the loss falls fastest against :math:`\log\eta`, the
+  argmin of ``np.gradient(losses, np.log(lrs))`` (reference :func:`lrcourse.range_test.suggest_steepest`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrcourse.range_test import one_step_range_test, suggest_steepest
+from lrcourse.range_test import useful_range as _ref_useful_range
+
+from ..parts import Part, SubmissionError, call_vectorized, close, first_mismatch, fmt, result, to_floats
+
+ASSIGNMENT = "range_test"
+TITLE = "The learning-rate range test"
+PARTS = [
+    Part("one_step", 4, "loss after one gradient step from theta0 for every trial rate", "one_step_losses"),
+    Part("useful_range", 3, "the smallest and largest rate whose loss is below the starting loss", "useful_range"),
+    Part("suggest", 3, "the rate where the loss falls fastest against log(lr)", "suggest_lr"),
+]
+FORBIDDEN = ["autograder", "one_step_range_test", "suggest_steepest", "suggest_valley", "suggest_min_over_10",
+             "lr_range_test"]
+RTOL = 1e-9
+PLOT = {"target": "one_step_losses", "kind": "line", "xlabel": "learning rate (log scale)",
+        "ylabel": "loss after one step", "logx": True,
+        "title": "One-step range test from theta0 = 0 (50 rates from 1e-4 to 2)"}
+
+_BY_NAME = {p.name: p for p in PARTS}
+
+
+def _part(name):
+    """The Part called ``name`` (a name or a Part object)."""
+    name = getattr(name, "name", name)
+    if name not in _BY_NAME:
+        raise ValueError(f"unknown part {name!r} of {ASSIGNMENT}; parts: {', '.join(_BY_NAME)}")
+    return _BY_NAME[name]
+
+
+def J(theta):
+    """The exercise's loss :math:`(\\theta - 3)^2`."""
+    return (np.asarray(theta, dtype=np.float64) - 3.0) ** 2
+
+
+def _lecture_sweep():
+    return np.logspace(-4, np.log10(2.0), 50)
+
+
+def _curve(rng):
+    """A smooth, random range-test curve: ``(lrs, losses, start_loss)``."""
+    lrs = np.logspace(rng.uniform(-5, -3), rng.uniform(-0.5, 0.7), int(rng.integers(25, 90)))
+    start = float(rng.uniform(0.5, 50))
+    if rng.random() < 0.5:  # one step on a quadratic of random curvature c: start * (1 - c lr)^2
+        c = float(10 ** rng.uniform(-0.3, 1.0))
+        losses = start * (1 - c * lrs) ** 2
+    else:  # a training-like curve: a sigmoid drop in log(lr), then a blow-up
+        x = np.log10(lrs)
+        mid = float(rng.uniform(x[len(x) // 4], x[len(x) // 2]))
+        width = float(rng.uniform(0.15, 0.5))
+        depth = float(rng.uniform(0.4, 0.95))
+        boom = float(rng.uniform(x[-len(x) // 5], x[-1] + 0.3))
+        losses = start * (1 - depth / (1 + np.exp(-(x - mid) / width))) + start * 10 ** (3 * (x - boom))
+    return lrs, losses, start
+
+
+def make_inputs(part: str, seed: int) -> dict:
+    """Hidden inputs from ``seed``: random starting points, sweeps and loss curves."""
+    part = _part(part).name
+    rng = np.random.default_rng([int(seed) % 2**63, sum(map(ord, part))])
+    if part == "one_step":
+        lrs = np.logspace(rng.uniform(-5, -2), rng.uniform(0, 0.4), int(rng.integers(20, 81)))
+        theta0 = float(rng.choice([-1, 1]) * rng.uniform(0.5, 8) + 3)
+        return {"lrs": lrs.tolist(), "theta0": theta0}
+    lrs, losses, start = _curve(rng)
+    if part == "useful_range":
+        return {"lrs": lrs.tolist(), "losses": losses.tolist(), "start_loss": start}
+    return {"lrs": lrs.tolist(), "losses": losses.tolist()}
+
+
+def visible_inputs(part: str) -> dict:
+    """The lecture's sweep: 50 rates from 1e-4 to 2, one step from theta0 = 0."""
+    p = _part(part)
+    part = p.name
+    lrs = _lecture_sweep()
+    if part == "one_step":
+        return {"lrs": lrs.tolist(), "theta0": 0.0}
+    losses = one_step_range_test(lrs, 0.0)
+    if part == "useful_range":
+        return {"lrs": lrs.tolist(), "losses": losses.tolist(), "start_loss": float(J(0.0))}
+    return {"lrs": lrs.tolist(), "losses": losses.tolist()}
+
+
+def evaluate(part: str, target_obj, inputs: dict) -> dict:
+    """Call the student's function for ``part``; results as plain floats."""
+    p = _part(part)
+    part = p.name
+    if not callable(target_obj):
+        raise TypeError(f"{p.target} must be a function, got {type(target_obj).__name__}")
+    lrs = np.asarray(inputs["lrs"], dtype=np.float64)
+    if part == "one_step":
+        return {"losses": call_vectorized(target_obj, lrs, inputs["theta0"],
+                                          what="one_step_losses(lrs, theta0)")}
+    losses = np.asarray(inputs["losses"], dtype=np.float64)
+    if part == "useful_range":
+        out = target_obj(lrs.copy(), losses.copy(), inputs["start_loss"])
+        return {"range": to_floats(out, "useful_range(lrs, losses, start_loss)", size=2)}
+    out = target_obj(lrs.copy(), losses.copy())
+    return {"lr": to_floats(out, "suggest_lr(lrs, losses)", size=1)}
+
+
+def reference(part: str, inputs: dict) -> dict:
+    """Reference values from :mod:`lrcourse.range_test`."""
+    part = getattr(part, "name", part)
+    lrs = np.asarray(inputs["lrs"], dtype=np.float64)
+    if part in ("one_step", "plot"):
+        return {"losses": one_step_range_test(lrs, inputs["theta0"]).tolist()}
+    losses = np.asarray(inputs["losses"], dtype=np.float64)
+    if part == "useful_range":
+        return {"range": list(_ref_useful_range(lrs, losses, inputs["start_loss"], criterion="below_start"))}
+    return {"lr": [suggest_steepest(lrs, losses)]}
+
+
+def plot_values(target_obj) -> dict:
+    """The student's one-step curve and the reference on the lecture's sweep."""
+    inputs = visible_inputs("one_step")
+    return {"x": inputs["lrs"], "reference": reference("plot", inputs)["losses"],
+            "student": evaluate("one_step", target_obj, inputs)["losses"] if target_obj is not None else None}
+
+
+def score(part: str, inputs: dict, values: dict):
+    """Compare with the reference; the hint names what is wrong."""
+    p = _part(part)
+    part = p.name
+    key = {"one_step": "losses", "useful_range": "range", "suggest": "lr"}[part]
+    ref = np.asarray(reference(part, inputs)[key], dtype=np.float64)
+    try:
+        got = np.asarray(values[key], dtype=np.float64).reshape(-1)
+    except (KeyError, TypeError, ValueError):
+        return result(p, "no numeric result was recorded for this part")
+    if got.shape != ref.shape:
+        return result(p, f"expected {ref.size} number(s), got {got.size}")
+    if np.all(close(got, ref, RTOL, 1e-12 * np.max(np.abs(ref)))):
+        return result(p, "")
+    return result(p, {"one_step": _hint_one_step, "useful_range": _hint_range, "suggest": _hint_suggest}[part](
+        inputs, got, ref))
+
+
+def _hint_one_step(inputs, got, ref) -> str:
+    lrs = np.asarray(inputs["lrs"])
+    theta0 = inputs["theta0"]
+    g = 2.0 * (theta0 - 3.0)
+    where = f"(theta0={fmt(theta0)})"
+    if np.all(close(got, J(theta0), 1e-9)):
+        return (f"every loss equals J(theta0) = {fmt(J(theta0))}: you evaluated the loss before taking the "
+                f"step; evaluate J at theta0 - lr * dJ(theta0) {where}")
+    if np.all(close(got, J(theta0 + lrs * g), 1e-9)):
+        return f"your losses are J(theta0 + lr * dJ(theta0)): the step goes uphill; subtract the gradient {where}"
+    if np.all(close(got, theta0 - lrs * g, 1e-9)):
+        return f"you returned the new theta, not the loss J(theta) after the step {where}"
+    i = first_mismatch(got, ref, RTOL)
+    return f"first difference at lr={fmt(lrs[i])} {where}: your loss is {fmt(got[i])}, the reference is {fmt(ref[i])}"
+
+
+def _hint_range(inputs, got, ref) -> str:
+    lrs = np.asarray(inputs["lrs"])
+    losses = np.asarray(inputs["losses"])
+    n = len(lrs)
+    low, high = got
+    if all(float(v).is_integer() and 0 <= v < n for v in got) and not np.all(close(got, ref)):
+        if np.all(close(lrs[got.astype(int)], ref)):
+            return f"you returned indices ({fmt(low)}, {fmt(high)}), not learning rates; use lrs[index]"
+    if np.all(close(got[::-1], ref)):
+        return "you returned (high, low); return the smaller rate first"
+    if not close(low, ref[0]):
+        return (f"your low end is {fmt(low)}, the reference's is {fmt(ref[0])}: the smallest rate whose loss is "
+                f"below start_loss={fmt(inputs['start_loss'])}")
+    falling = np.append(np.diff(losses) < 0, False)
+    if falling.any() and close(high, lrs[np.flatnonzero(falling)[-1]]):
+        return (f"your high end {fmt(high)} is where the loss stops falling; the useful range continues while the "
+                f"loss is still below start_loss, up to {fmt(ref[1])}")
+    return (f"your high end is {fmt(high)}, the reference's is {fmt(ref[1])}: the largest rate whose loss is "
+            f"below start_loss={fmt(inputs['start_loss'])}")
+
+
+def _hint_suggest(inputs, got, ref) -> str:
+    lrs = np.asarray(inputs["lrs"])
+    losses = np.asarray(inputs["losses"])
+    mine = float(got[0])
+    if close(mine, lrs[np.argmin(losses)]):
+        return (f"{fmt(mine)} is the rate with the lowest loss; the suggestion is where the loss falls fastest "
+                f"(most negative slope against log(lr)): {fmt(ref[0])}")
+    if close(mine, lrs[np.argmin(np.gradient(losses, lrs))]):
+        return (f"{fmt(mine)} is where the loss falls fastest per unit of lr; measure the slope against log(lr) "
+                f"instead (reference {fmt(ref[0])})")
+    forward = np.diff(losses) / np.diff(np.log(lrs))
+    k = int(np.argmin(forward))
+    if close(mine, lrs[k]) or close(mine, lrs[k + 1]):
+        return (f"{fmt(mine)} comes from one-sided differences; use central differences, "
+                f"np.gradient(losses, np.log(lrs)) (reference {fmt(ref[0])})")
+    if np.isin(mine, lrs).any() or np.any(close(mine, lrs)):
+        return f"your suggestion is {fmt(mine)}, the reference is {fmt(ref[0])}"
+    return f"your suggestion {fmt(mine)} is not one of the swept rates; return lrs[i] (reference {fmt(ref[0])})"
+
+
+__all__ = ["ASSIGNMENT", "TITLE", "PARTS", "FORBIDDEN", "make_inputs", "visible_inputs", "evaluate", "score",
+           "reference", "plot_values", "SubmissionError"]

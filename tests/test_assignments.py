@@ -1,0 +1,350 @@
+"""The graded assignments: right answers in any style earn full marks, each typical mistake loses
+exactly the part it breaks, hints say what is wrong, and the references agree with closed forms."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.assignments import ASSIGNMENTS, get, variants
+from autograder.assignments.build import build_notebook, hidden_block, main as build_main, parse, SOURCES
+from autograder.parts import Part, PartResult, SubmissionError, to_floats
+
+SEEDS = st.integers(min_value=0, max_value=2**31 - 2)
+
+
+def _solution_namespace(assignment):
+    """Given code + the source notebook's own solution cells (the reference solution)."""
+    space = {"__name__": "__student__"}
+    exec(variants.given_code(assignment), space)
+    for kind, _, src in parse((SOURCES / f"{assignment}.cells.txt").read_text()):
+        if kind == "solution":
+            exec(src, space)
+    return space
+
+
+def _points(assignment, space, seed=None):
+    """{part: earned} on the visible inputs (seed None) or the hidden inputs of ``seed``."""
+    module = get(assignment)
+    earned = {}
+    for part in module.PARTS:
+        inputs = module.visible_inputs(part.name) if seed is None else module.make_inputs(part.name, seed)
+        try:
+            values = module.evaluate(part.name, space.get(part.target), inputs)
+        except Exception:
+            earned[part.name] = 0
+            continue
+        json.dumps(values)  # what the harness records must be JSON
+        earned[part.name] = module.score(part.name, inputs, values).earned
+    return earned
+
+
+def _full(assignment):
+    return {p.name: p.points for p in get(assignment).PARTS}
+
+
+# --- the contract's module API -------------------------------------------------------------------
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_module_api(assignment):
+    module = get(assignment)
+    assert module.ASSIGNMENT == assignment and module.TITLE
+    names = [p.name for p in module.PARTS]
+    assert len(names) == len(set(names)) >= 2
+    assert all(isinstance(p, Part) and isinstance(p.points, int) and p.points > 0 for p in module.PARTS)
+    assert sum(p.points for p in module.PARTS) == 10
+    assert isinstance(module.FORBIDDEN, list) and all(isinstance(n, str) for n in module.FORBIDDEN)
+    for part in module.PARTS:
+        a, b = module.make_inputs(part.name, 7), module.make_inputs(part.name, 7)
+        assert json.dumps(a) == json.dumps(b), "inputs must be a pure function of the seed"
+        json.dumps(module.visible_inputs(part.name))
+        # a Part object is accepted wherever a part name is
+        assert json.dumps(module.make_inputs(part, 7)) == json.dumps(a)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_hidden_inputs_vary_with_the_seed(assignment):
+    module = get(assignment)
+    for part in module.PARTS:
+        if part.name == "conclusion":
+            continue
+        drawn = {json.dumps(module.make_inputs(part.name, s)) for s in range(6)}
+        assert len(drawn) == 6
+        assert json.dumps(module.make_inputs(part.name, 1)) != json.dumps(module.visible_inputs(part.name))
+
+
+def test_unknown_part_is_refused():
+    with pytest.raises(ValueError, match="unknown part"):
+        get("sgdr").make_inputs("nope", 1)
+    with pytest.raises(ValueError, match="unknown assignment"):
+        get("nope")
+
+
+# --- the reference solution and the variants -----------------------------------------------------
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_solution_scores_full_on_visible_inputs(assignment):
+    assert _points(assignment, _solution_namespace(assignment)) == _full(assignment)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@settings(max_examples=12)
+@given(seed=SEEDS)
+def test_source_solution_scores_full_on_hidden_inputs(assignment, seed):
+    assert _points(assignment, _solution_namespace(assignment), seed) == _full(assignment)
+
+
+CASES = [(a, v) for a, vs in variants.VARIANTS.items() for v in vs]
+
+
+@pytest.mark.parametrize(("assignment", "variant"), CASES)
+def test_variant_loses_exactly_its_broken_parts(assignment, variant):
+    space = variants.namespace(assignment, variant)
+    expected = variants.expected_points(assignment, variant)
+    assert _points(assignment, space) == expected
+    for seed in (1, 2, 3):
+        assert _points(assignment, space, seed) == expected
+
+
+CORRECT = [(a, v) for a, v in CASES if not variants.VARIANTS[a][v][1]]
+
+
+@pytest.mark.parametrize(("assignment", "variant"), CORRECT)
+@settings(max_examples=10)
+@given(seed=SEEDS)
+def test_correct_variants_score_full_for_any_seed(assignment, variant, seed):
+    assert _points(assignment, variants.namespace(assignment, variant), seed) == _full(assignment)
+
+
+MISTAKES = [("sgdr", "off_by_one_restart"), ("sgdr", "period_not_doubling"), ("sgdr", "floor_ignored"),
+            ("sgdr", "rounds_epochs"), ("range_test", "before_the_step"), ("range_test", "range_where_falling"),
+            ("range_test", "slope_against_lr"), ("schedule_comparison", "new_noise_per_schedule"),
+            ("warmup_cosine", "ramp_one_step_short"), ("warmup_cosine", "clock_not_shifted"),
+            ("warmup_cosine", "cosine_too_long"), ("warmup_cosine", "floor_ignored"),
+            ("one_cycle", "peak_one_step_late"), ("one_cycle", "ends_too_low")]
+
+
+@pytest.mark.parametrize(("assignment", "variant"), MISTAKES)
+@settings(max_examples=8)
+@given(seed=SEEDS)
+def test_typical_mistakes_lose_their_part_for_any_seed(assignment, variant, seed):
+    space = variants.namespace(assignment, variant)
+    assert _points(assignment, space, seed) == variants.expected_points(assignment, variant)
+
+
+# --- hints say what is wrong ---------------------------------------------------------------------
+
+def _hint(assignment, variant, part, seed=None):
+    module = get(assignment)
+    space = variants.namespace(assignment, variant)
+    target = next(p.target for p in module.PARTS if p.name == part)
+    inputs = module.visible_inputs(part) if seed is None else module.make_inputs(part, seed)
+    res = module.score(part, inputs, module.evaluate(part, space[target], inputs))
+    assert isinstance(res, PartResult) and res.earned == 0
+    return res.hint
+
+
+def test_hint_off_by_one_restart_names_both_epochs():
+    assert "your lr restarts at epoch 11, the reference restarts at 10" in _hint("sgdr", "off_by_one_restart",
+                                                                                 "restarts")
+
+
+def test_hint_period_not_doubling_names_both_periods():
+    assert "your second period is 10, the reference's is 20" in _hint("sgdr", "period_not_doubling", "doubling")
+
+
+def test_hint_floor_and_fractional():
+    assert "decays towards 0 instead of eta_min=0.0001" in _hint("sgdr", "floor_ignored", "floor")
+    assert "fractional epochs are rounded down" in _hint("sgdr", "rounds_epochs", "fractional")
+
+
+def test_hint_lr_never_reaching_the_floor():
+    module = get("sgdr")
+    inputs = module.visible_inputs("floor")
+    ref = np.array(module.reference("floor", inputs)["lr"])
+    t = np.array(inputs["t"], dtype=float)
+    lifted = np.where(np.isin(t + 1, inputs["ignore"]), ref + 0.01, ref)  # stays high at every cycle end
+    hint = module.score("floor", inputs, {"lr": lifted.tolist()}).hint
+    assert hint.startswith("your lr never reaches the floor")
+
+
+def test_hint_range_test_before_the_step():
+    hint = _hint("range_test", "before_the_step", "one_step")
+    assert "before taking the step" in hint and "J(theta0) = 9" in hint
+
+
+def test_hint_range_and_suggestion():
+    assert "stops falling" in _hint("range_test", "range_where_falling", "useful_range")
+    assert "against log(lr)" in _hint("range_test", "slope_against_lr", "suggest")
+
+
+def test_hint_new_noise_per_schedule():
+    assert "new noise for each schedule" in _hint("schedule_comparison", "new_noise_per_schedule", "compare")
+    # the hidden inputs contain an identical twin schedule, which pins the mistake down exactly
+    assert "are identical but your results differ" in _hint("schedule_comparison", "new_noise_per_schedule",
+                                                             "compare", seed=5)
+
+
+def test_hint_ignoring_the_noise():
+    assert "do not depend on the noise" in _hint("schedule_comparison", "ignores_noise", "run_sgd")
+
+
+def test_hints_warmup_cosine():
+    assert "reaches the peak at step 9; it should reach it at step 10" in _hint(
+        "warmup_cosine", "ramp_one_step_short", "warmup")
+    assert "runs on t instead of t - warmup" in _hint("warmup_cosine", "clock_not_shifted", "decay")
+    assert "reaches the floor at step 110" in _hint("warmup_cosine", "cosine_too_long", "decay")
+    assert "decays to 0 instead of floor=0.0001" in _hint("warmup_cosine", "floor_ignored", "decay")
+
+
+def test_hints_one_cycle():
+    hint = _hint("one_cycle", "peak_one_step_late", "rise")
+    assert "reaches 1 at step 90; the reference reaches it at step 89 (= 0.45 * total - 1)" in hint
+    assert "max_lr/1000" in _hint("one_cycle", "ends_too_low", "final")
+
+
+# --- non-numeric answers are refused with a clear message ----------------------------------------
+
+@pytest.mark.parametrize(("value", "message"), [
+    (None, "forget a `return`"), ("0.1", "must be a number, got str"), ({"a": 1}, "must be a number, got dict"),
+    ([0.1, "x"], "must be a number"), (True, "must be a number"),
+])
+def test_non_numeric_results_are_refused(value, message):
+    module = get("sgdr")
+    inputs = module.visible_inputs("first_cycle")
+    with pytest.raises(SubmissionError, match=message):
+        module.evaluate("first_cycle", lambda *a: value, inputs)
+
+
+def test_conversion_accepts_lists_tuples_arrays_and_numpy_scalars():
+    assert to_floats((1, np.float32(2.5), np.int64(3)), "x") == [1.0, 2.5, 3.0]
+    assert to_floats(np.array([[1.0], [2.0]]), "x", size=2) == [1.0, 2.0]
+    assert to_floats(np.float64(4.0), "x", size=3) == [4.0, 4.0, 4.0]
+    with pytest.raises(SubmissionError, match="has 3 values, expected 2"):
+        to_floats([1, 2, 3], "x", size=2)
+
+
+def test_wrong_shapes_and_nan_fail_the_part():
+    module = get("sgdr")
+    inputs = module.visible_inputs("restarts")
+    n = len(inputs["t"])
+    assert "expected" in module.score("restarts", inputs, {"lr": [0.1] * (n - 1)}).hint
+    ref = module.reference("restarts", inputs)["lr"]
+    assert module.score("restarts", inputs, {"lr": ref}).earned == 3
+    broken = list(ref)
+    broken[4] = math.nan
+    assert module.score("restarts", inputs, {"lr": broken}).earned == 0
+    assert module.score("restarts", inputs, {}).earned == 0
+
+
+def test_multiple_choice_accepts_case_and_spaces_only_for_letters():
+    module = get("schedule_comparison")
+    assert module.score("conclusion", {}, module.evaluate("conclusion", " b ", {})).earned == 2
+    with pytest.raises(SubmissionError, match="one of the letters"):
+        module.evaluate("conclusion", "AB", {})
+
+
+# --- the references agree with independent closed forms ------------------------------------------
+
+def test_sgdr_reference_matches_hand_computed_values():
+    module = get("sgdr")
+    inputs = {"T_0": 10, "T_mult": 2, "eta_max": 0.1, "eta_min": 0.0, "t": [0, 5, 10, 20, 30, 50, 70, 12.5],
+              "ignore": []}
+    lr = module.reference("restarts", inputs)["lr"]
+    half_cos = [0.1, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.05 * (1 + math.cos(math.pi * 2.5 / 20))]
+    np.testing.assert_allclose(lr, half_cos, rtol=1e-12)
+
+
+@settings(max_examples=20)
+@given(seed=SEEDS)
+def test_range_test_reference_is_the_closed_form(seed):
+    module = get("range_test")
+    inputs = module.make_inputs("one_step", seed)
+    lrs = np.array(inputs["lrs"])
+    closed = (inputs["theta0"] - 3) ** 2 * (1 - 2 * lrs) ** 2
+    np.testing.assert_allclose(module.reference("one_step", inputs)["losses"], closed, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=20)
+@given(seed=SEEDS)
+def test_sgd_reference_without_noise_is_the_product_formula(seed):
+    module = get("schedule_comparison")
+    inputs = module.make_inputs("run_sgd", seed)
+    inputs["noise"] = np.zeros_like(np.array(inputs["noise"])).tolist()
+    lrs = np.array(inputs["lrs"])
+    expected = ((inputs["theta0"] - 3) * np.prod(1 - 2 * lrs)) ** 2
+    scale = (inputs["theta0"] - 3) ** 2
+    np.testing.assert_allclose(module.reference("run_sgd", inputs)["final"], expected, rtol=1e-9, atol=1e-20 * scale)
+
+
+def test_the_multiple_choice_answer_matches_the_experiment():
+    """B says the constant schedule ends highest and nothing diverges: check it on the notebook's data."""
+    module = get("schedule_comparison")
+    inputs = module.visible_inputs("compare")
+    ref = module.reference("compare", inputs)
+    means = dict(zip(inputs["schedules"], ref["mean"]))
+    assert max(means, key=means.get) == "constant"
+    assert all(means["constant"] > 5 * m for name, m in means.items() if name != "constant")
+    assert all(np.isfinite(list(means.values())))
+
+
+# --- the source notebooks ------------------------------------------------------------------------
+
+def test_source_notebooks_are_built_from_the_text_sources():
+    assert build_main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_metadata(assignment):
+    nb = build_notebook(assignment)
+    module = get(assignment)
+    tests = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+    assert {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"]["nbgrader"]["points"] for c in tests} == _full(
+        assignment)
+    for cell in tests:
+        meta = cell["metadata"]["nbgrader"]
+        assert meta["locked"] and not meta["solution"]
+        assert "".join(cell["source"]).endswith(hidden_block(assignment, meta["grade_id"]))
+    solutions = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+    assert solutions and all("### BEGIN SOLUTION" in "".join(c["source"]) for c in solutions)
+    checks = [c for c in nb["cells"] if "check(" in "".join(c["source"]) and c["cell_type"] == "code"]
+    assert any(f'check("{assignment}"' in "".join(c["source"]) for c in checks)
+    ids = [c["id"] for c in nb["cells"]]
+    assert len(ids) == len(set(ids))
+    assert {p.target for p in module.PARTS} <= set("".join("".join(c["source"]) for c in solutions).replace(
+        "(", " ").replace("=", " ").split())
+
+
+# --- end to end through the real grading pipeline (H5's autograder.grade) -------------------------
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    grade = pytest.importorskip("autograder.pipeline").grade
+    from pathlib import Path
+
+    root = Path(__file__).parent / "fixtures" / "submissions"
+    out = {}
+    for assignment in ASSIGNMENTS:
+        dest = tmp_path_factory.mktemp(f"graded-{assignment}")
+        grade(assignment, root / assignment, dest, progress=False)
+        out[assignment] = dest
+    return out
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize(("assignment", "variant"), CASES)
+def test_pipeline_grades_each_variant_part_by_part(graded, assignment, variant):
+    import csv
+
+    with open(graded[assignment] / "grades.csv", newline="") as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    row = rows[variant]
+    expected = variants.expected_points(assignment, variant)
+    assert {part: float(row[part]) for part in expected} == {k: float(v) for k, v in expected.items()}
+    assert float(row["score"]) == sum(expected.values())
+    assert float(row["max_score"]) == 10
