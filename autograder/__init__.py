@@ -3,7 +3,7 @@
 Public entry points (imported lazily, so ``python -m autograder.sandbox`` stays cheap):
 
 - :func:`grade` -> :class:`GradingRun`: grade a folder of submissions (``lrcourse grade``).
-- :func:`release`: regenerate ``exercises/`` from ``solutions/`` (``lrcourse release``).
+- :func:`autograder.release.release`: regenerate ``exercises/`` from ``solutions/`` (``lrcourse release``).
 - :func:`autograder.harness.run_part`: called by the test cells of the notebooks.
 
 See ``autograder/SECURITY.md`` for the isolation of student code.
@@ -11,7 +11,7 @@ See ``autograder/SECURITY.md`` for the isolation of student code.
 
 from __future__ import annotations
 
-__all__ = ["grade", "GradingRun", "StudentResult", "release", "assignments"]
+__all__ = ["grade", "GradingRun", "StudentResult"]
 
 
 def __getattr__(name):
@@ -19,8 +19,4 @@ def __getattr__(name):
         from . import pipeline
 
         return getattr(pipeline, name)
-    if name in {"release", "assignments"}:
-        from . import release as _release
-
-        return getattr(_release, name if name == "release" else "available_assignments")
     raise AttributeError(name)

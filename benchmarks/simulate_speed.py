@@ -32,11 +32,12 @@ NAMES = ("constant", "step", "exponential", "cosine", "warmup+cosine")
 def student_loop(n_runs):
     """What a student writes: one seed at a time, one step at a time, schedules as Python functions."""
 
-    def J(theta):
-        return (theta - 3.0) ** 2
+    def loss(x):
+        gap = x - 3.0
+        return gap * gap
 
-    def dJ(theta):
-        return 2.0 * (theta - 3.0)
+    def slope(x):
+        return 2.0 * x - 6.0
 
     warm = STEPS // 10
     schedules = {
@@ -54,9 +55,9 @@ def student_loop(n_runs):
             rng = np.random.default_rng(seed)
             theta, losses = 0.0, []
             for t in range(STEPS):
-                g = dJ(theta) + NOISE_SD * rng.standard_normal()
+                g = slope(theta) + NOISE_SD * rng.standard_normal()
                 theta -= sched(t) * g
-                losses.append(J(theta))
+                losses.append(loss(theta))
             finals[name].append(losses[-1])
     return finals
 

@@ -5,7 +5,7 @@ On the quadratic :math:`f(\theta) = \tfrac a2(\theta - \theta^\star)^2`, SGD wit
 
 .. math::
 
-    d\theta_t = -a\,\eta(t)\,(\theta_t - \theta^\star)\,dt + \sigma\sqrt{\eta(t)}\,dW_t .
+    \mathrm{d}\theta_t = -a\,\eta(t)\,(\theta_t - \theta^\star)\,\mathrm{d}t + \sigma\,\eta(t)^{1/2}\,\mathrm{d}W_t .
 
 The schedule scales the pull towards the minimum by :math:`\eta` but the random kicks only by
 :math:`\sqrt\eta`; decaying :math:`\eta` therefore lowers the "temperature". The variance obeys the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import time
 from pathlib import Path
@@ -60,6 +61,30 @@ def lecture_files(lectures=None) -> list[Path]:
     return out
 
 
+@contextlib.contextmanager
+def _kernel_stderr_to(sink: io.StringIO):
+    """Capture file descriptor 2, which the notebook kernels inherit, into ``sink``.
+
+    Kernels log start-up chatter there (e.g. ipykernel's TCP notice); it is shown only when the
+    build fails, as part of the error.
+    """
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            sink.write(tmp.read().decode(errors="replace"))
+
+
 def build_site(out=None, lectures=None, execute: str = "force", quiet: bool = True, timeout: int = 300) -> Path:
     """Execute the lecture notebooks and build the HTML site; return the path of ``index.html``.
 
@@ -104,7 +129,8 @@ def build_site(out=None, lectures=None, execute: str = "force", quiet: bool = Tr
     }
     sink = io.StringIO()
     started = time.perf_counter()
-    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext(), \
+            _kernel_stderr_to(sink) if quiet else contextlib.nullcontext():
         result = build_sphinx(
             str(src), str(html), noconfig=True, path_config=str(src / "_config.yml"),
             confoverrides=overrides, doctreedir=str(out / ".doctrees"), quiet=quiet,

@@ -52,9 +52,10 @@ def run(args) -> int:
     print(f"lecture website built in {time.perf_counter() - start:.0f} s: open {index}")
 
     import autograder
+    from autograder.release import release
 
     start = _step("3. release the exercises (nbgrader generate_assignment)")
-    autograder.release(progress=False)
+    release(progress=False)
     print(f"exercises released to {ROOT / 'exercises'} in {time.perf_counter() - start:.0f} s")
 
     start = _step("4. grade the sample class (sandboxed nbgrader autograde)")
