@@ -121,3 +121,15 @@ def array(name: str, values, *, ndim: int | None = None, finite: bool = True, mi
     if finite and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values")
     return arr
+
+
+def per_step(name: str, value, steps: int) -> np.ndarray:
+    """A non-negative number, or one non-negative value per step, as a float64 array of length ``steps``."""
+    if np.ndim(value) == 0:
+        return np.full(steps, nonnegative(name, value))
+    arr = array(name, value, ndim=1)
+    if arr.shape != (steps,):
+        raise ValueError(f"{name} must be a number or one value per step ({steps}), got shape {arr.shape}")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0")
+    return arr

@@ -95,6 +95,13 @@ def _dbd_update(lr, g, gbar_prev, kappa, phi):
     return np.where(agree > 0, lr + kappa, np.where(agree < 0, lr * (1.0 - phi), lr))
 
 
+def _dbd_parameters(lr0, kappa, phi, theta):
+    """Validated ``(lr0, kappa, phi, theta)`` shared by both Delta-Bar-Delta variants."""
+    return (check.positive("lr0", lr0), check.nonnegative("kappa", kappa),
+            check.in_range("phi", phi, 0.0, 1.0, high_open=True),
+            check.in_range("theta", theta, 0.0, 1.0, high_open=True))
+
+
 def delta_bar_delta(grad, x0, *, lr0=0.01, kappa=0.001, phi=0.1, theta=0.7, n_steps=200, rng=None,
                     f=None) -> AdaptiveResult:
     r"""Jacobs' Delta-Bar-Delta: one learning rate per parameter, adapted by gradient-sign agreement.
@@ -132,10 +139,7 @@ def delta_bar_delta(grad, x0, *, lr0=0.01, kappa=0.001, phi=0.1, theta=0.7, n_st
     f : callable, optional
         Objective, to record ``f`` values.
     """
-    lr0 = check.positive("lr0", lr0)
-    kappa = check.nonnegative("kappa", kappa)
-    phi = check.in_range("phi", phi, 0.0, 1.0, high_open=True)
-    theta = check.in_range("theta", theta, 0.0, 1.0, high_open=True)
+    lr0, kappa, phi, theta = _dbd_parameters(lr0, kappa, phi, theta)
     n = _n_steps(n_steps)
     o = _Oracle(grad, x0, rng, f)
     x = o.x0.copy()
@@ -176,10 +180,7 @@ def regrettable_delta_bar_delta(grad, x0, *, lr0=0.01, kappa=0.001, phi=0.1, the
     Parameters are those of :func:`delta_bar_delta`. The returned result also reports in
     ``method`` how many regrets happened: ``"rdbd (k regrets)"``.
     """
-    lr0 = check.positive("lr0", lr0)
-    kappa = check.nonnegative("kappa", kappa)
-    phi = check.in_range("phi", phi, 0.0, 1.0, high_open=True)
-    theta = check.in_range("theta", theta, 0.0, 1.0, high_open=True)
+    lr0, kappa, phi, theta = _dbd_parameters(lr0, kappa, phi, theta)
     n = _n_steps(n_steps)
     o = _Oracle(grad, x0, rng, f)
     x = o.x0.copy()

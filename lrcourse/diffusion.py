@@ -173,12 +173,7 @@ def sgd_variance(schedule, steps: int, *, a: float, noise_sd, v0: float = 0.0) -
     lr = lr_array(schedule, steps)
     a = check.positive("a", a)
     v0 = check.nonnegative("v0", v0)
-    if np.ndim(noise_sd) == 0:
-        sd = np.full(steps, check.nonnegative("noise_sd", noise_sd))
-    else:
-        sd = check.array("noise_sd", noise_sd, ndim=1)
-        if sd.shape != (steps,):
-            raise ValueError(f"noise_sd must be a number or one value per step ({steps}), got shape {sd.shape}")
+    sd = check.per_step("noise_sd", noise_sd, steps)
     out = np.empty(steps + 1)
     out[0] = v0
     contraction = (1 - a * lr) ** 2

@@ -364,14 +364,7 @@ def _noise_spec(problem, steps, runs, noise_sd, batch_size, replace, rng, noise)
         if noise is not None:
             raise ValueError("explicit noise needs noise_sd (the gradient-noise standard deviation)")
         return "none", None, None, None
-    if np.ndim(noise_sd) == 0:
-        sd = np.full(steps, check.nonnegative("noise_sd", noise_sd))
-    else:
-        sd = check.array("noise_sd", noise_sd, ndim=1)
-        if sd.shape != (steps,):
-            raise ValueError(f"noise_sd must be a number or one value per step ({steps}), got shape {sd.shape}")
-        if np.any(sd < 0):
-            raise ValueError("noise_sd must be >= 0")
+    sd = check.per_step("noise_sd", noise_sd, steps)
     want = (runs, steps, *shape)
     if noise is None:
         if rng is None:
