@@ -5,20 +5,13 @@ and see the plot."""
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from autograder.assignments import variants
-from browser import chromium, chromium_path, screenshot
+from browser import chromium, chromium_path, jupyter_lab, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebooks, pytest.mark.xdist_group("jupyterlab")]
 
@@ -42,12 +35,6 @@ def _released_notebook(dest: Path) -> Path:
     return target
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def lab(tmp_path):
     """JupyterLab on 127.0.0.1 serving a temp folder that holds the released exercise."""
@@ -55,38 +42,8 @@ def lab(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     _released_notebook(work)
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--LabApp.news_url=",
-           "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0", "--allow-root",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    log_path = tmp_path / "lab.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"jupyter lab exited early:\n{log_path.read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"jupyter lab did not start:\n{log_path.read_text()[-3000:]}") from None
-                    time.sleep(0.3)
-            yield base, token
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with jupyter_lab(work, tmp_path) as server:
+        yield server
 
 
 _IDLE = ("(() => { const w = window.jupyterapp.shell.currentWidget;"
