@@ -29,6 +29,14 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
+def _package_dirs() -> list:
+    """Source folders of the packages the kernel imports (editable installs point into the checkout)."""
+    import autograder
+    import lrcourse
+
+    return [os.path.dirname(os.path.realpath(m.__file__)) for m in (lrcourse, autograder)]
+
+
 @dataclass
 class Limits:
     """Resource limits of one submission (``timeout`` is per cell, in seconds)."""
@@ -158,7 +166,7 @@ class Sandbox:
             "cpu_seconds": limits.cpu(), "fsize_mb": limits.fsize_mb,
             "network_namespace": network_namespace, "chown": [],
             "expose": sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
-                              os.path.dirname(os.path.realpath(sys.executable))}),
+                              os.path.dirname(os.path.realpath(sys.executable)), *_package_dirs()}),
         }
         self.config_path = self.root / "sandbox.json"
 

@@ -61,7 +61,7 @@ def _namespaces(cfg: dict, notes: list) -> None:
     keep = os.path.realpath(cfg["scratch"])
     for path in PRIVATE_TMP:
         if os.path.isdir(path) and not keep.startswith(os.path.realpath(path) + os.sep):
-            _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
+            _private_tmp(libc, path, cfg.get("expose", []))
     for path in cfg.get("hide", []):
         real = os.path.realpath(path)
         if keep == real or keep.startswith(real + os.sep) or not os.path.exists(real):
@@ -73,6 +73,23 @@ def _namespaces(cfg: dict, notes: list) -> None:
             _mount(libc, "/dev/null", real, None, MS_BIND)
     _expose(libc, cfg.get("expose", []))
     notes.append("mountns")
+
+
+def _private_tmp(libc, path: str, expose) -> None:
+    """Cover ``path`` (e.g. ``/tmp``) with an empty tmpfs, binding back what the kernel needs from it.
+
+    A checkout or virtual environment may itself live under ``/tmp`` (CI clones often do); those
+    folders are opened before the tmpfs goes on and bind-mounted back at the same place.
+    """
+    base = os.path.realpath(path) + os.sep
+    needs = sorted({os.path.realpath(p) for p in expose if os.path.realpath(p).startswith(base)})
+    needs = [n for n in needs if not any(n.startswith(m + os.sep) for m in needs if m != n)]
+    fds = [(n, os.open(n, os.O_PATH | os.O_DIRECTORY)) for n in needs]
+    _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
+    for need, fd in fds:
+        os.makedirs(need, mode=0o755, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{fd}", need, None, MS_BIND | MS_REC)
+        os.close(fd)
 
 
 def _blocked_ancestor(path: str):
