@@ -126,7 +126,9 @@ MISTAKES = [("sgdr", "off_by_one_restart"), ("sgdr", "period_not_doubling"), ("s
             ("range_test", "slope_against_lr"), ("schedule_comparison", "new_noise_per_schedule"),
             ("warmup_cosine", "ramp_one_step_short"), ("warmup_cosine", "clock_not_shifted"),
             ("warmup_cosine", "cosine_too_long"), ("warmup_cosine", "floor_ignored"),
-            ("one_cycle", "peak_one_step_late"), ("one_cycle", "ends_too_low")]
+            ("one_cycle", "peak_one_step_late"), ("one_cycle", "ends_too_low"), ("plateau", "patience_ge"),
+            ("plateau", "no_threshold"), ("plateau", "always_relative"), ("plateau", "best_every_low"),
+            ("plateau", "no_cooldown"), ("plateau", "below_min_lr"), ("plateau", "skips_last_cut")]
 
 
 @pytest.mark.parametrize(("assignment", "variant"), MISTAKES)
@@ -208,6 +210,28 @@ def test_hints_one_cycle():
     assert "max_lr/1000" in _hint("one_cycle", "ends_too_low", "final")
 
 
+def test_hints_plateau():
+    hint = _hint("plateau", "patience_ge", "patience")
+    assert "your first cut happens after epoch 6, the reference cuts after epoch 7" in hint
+    assert "patience=3 means 4 bad epochs" in hint
+    hint = _hint("plateau", "no_threshold", "threshold")
+    assert "epoch 3's metric 8.95 against the best 9" in hint and "below best * (1 - threshold) = 8.91" in hint
+    assert "moves the best to every new low" in _hint("plateau", "best_every_low", "threshold")
+    assert "you use the relative rule" in _hint("plateau", "always_relative", "threshold")
+    hint = _hint("plateau", "no_cooldown", "cooldown")
+    assert "your second cut happens after epoch 6, the reference cuts after epoch 8" in hint
+    assert "epochs 5-6 are the cooldown" in hint
+    assert "your lr is 0.0125, below min_lr=0.02" in _hint("plateau", "below_min_lr", "min_lr")
+    assert "clips the cut to min_lr=0.02, your lr stays at 0.025" in _hint("plateau", "skips_last_cut", "min_lr")
+
+
+def test_plateau_other_parts_do_not_charge_the_patience_slip_again():
+    """A `>=` answer is the reference with patience - 1: it loses 'patience' only, with any seed."""
+    for seed in range(4):
+        points = _points("plateau", variants.namespace("plateau", "patience_ge"), seed)
+        assert points == {"patience": 0, "threshold": 3, "cooldown": 2, "min_lr": 2}
+
+
 # --- non-numeric answers are refused with a clear message ----------------------------------------
 
 @pytest.mark.parametrize(("value", "message"), [
@@ -280,6 +304,41 @@ def test_sgd_reference_without_noise_is_the_product_formula(seed):
     expected = ((inputs["theta0"] - 3) * np.prod(1 - 2 * lrs)) ** 2
     scale = (inputs["theta0"] - 3) ** 2
     np.testing.assert_allclose(module.reference("run_sgd", inputs)["final"], expected, rtol=1e-9, atol=1e-20 * scale)
+
+
+def test_plateau_reference_matches_hand_counted_cuts():
+    """patience=3, factor 0.5: cuts after the 4th bad epoch in a row (epochs 7, 12 and 18), worked by hand."""
+    module = get("plateau")
+    lr = module.reference("patience", {"runs": module.visible_inputs("patience")["runs"][:1]})["lr"]
+    expected = [0.1] * 6 + [0.05] * 5 + [0.025] * 6 + [0.0125] * 3
+    np.testing.assert_allclose(lr, expected, rtol=1e-15)
+    # cooldown=2, patience=1: cut after 4; 5-6 ignored, 7-8 bad: cut after 8; 9-10 ignored (10 improves),
+    # 11-12 bad: cut after 12; 13-14 ignored, 15-16 bad: cut after 16
+    lr = module.reference("cooldown", module.visible_inputs("cooldown"))["lr"]
+    cuts = [i + 1 for i in range(len(lr)) if lr[i] < (lr[i - 1] if i else 0.1)]
+    assert cuts == [4, 8, 12, 16]
+
+
+@pytest.mark.torch
+@settings(max_examples=10, deadline=None)
+@given(seed=SEEDS)
+def test_plateau_reference_matches_torch_on_hidden_inputs(seed):
+    torch = pytest.importorskip("torch")
+    module = get("plateau")
+    for part in module.PARTS:
+        inputs = module.make_inputs(part.name, seed)
+        ours = np.split(np.array(module.reference(part.name, inputs)["lr"]),
+                        np.cumsum([len(r["metrics"]) for r in inputs["runs"]])[:-1])
+        for run, lrs in zip(inputs["runs"], ours):
+            opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=run["lr"])
+            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                opt, mode="min", factor=run["factor"], patience=run["patience"], threshold=run["threshold"],
+                threshold_mode=run["threshold_mode"], cooldown=run["cooldown"], min_lr=run["min_lr"])
+            got = []
+            for m in run["metrics"]:
+                sched.step(m)
+                got.append(opt.param_groups[0]["lr"])
+            np.testing.assert_allclose(lrs, got, rtol=1e-12)
 
 
 def test_the_multiple_choice_answer_matches_the_experiment():

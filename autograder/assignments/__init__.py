@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-ASSIGNMENTS = ["sgdr", "range_test", "schedule_comparison", "warmup_cosine", "one_cycle"]
+ASSIGNMENTS = ["sgdr", "range_test", "schedule_comparison", "warmup_cosine", "one_cycle", "plateau"]
 
 
 def get(name: str):
