@@ -141,10 +141,11 @@ tr.ko td{{background:#fdecea}}pre{{background:#f6f6f6;padding:.5em;overflow:auto
     write_text(path, text)
 
 
-def report_md(path, assignment: str, run, isolation: str) -> None:
-    """Instructor report: every student with score and flags, then the details of flagged ones."""
-    lines = [f"# Grading report: {assignment}", "",
-             f"- students: {len(run.students)}; seed: {run.seed}; isolation: {isolation}",
+def report_md(path, assignment: str, run, isolation: str, probe=None, warnings=()) -> None:
+    """Instructor report: sandbox warnings, every student with score and flags, details, sandbox self-check."""
+    lines = [f"# Grading report: {assignment}", ""]
+    lines += [f"> **{w}**" for w in warnings] + ([""] if warnings else [])
+    lines += [f"- students: {len(run.students)}; seed: {run.seed}; isolation: {isolation}",
              f"- max score: {run.max_score:g}; mean: {run.mean():.2f}", "",
              "| student | score | status | flags |", "|---|---|---|---|"]
     for st in run.students.values():
@@ -160,4 +161,6 @@ def report_md(path, assignment: str, run, isolation: str) -> None:
             if p["earned"] < p["points"]:
                 lines.append(f"- part {name}: {p['earned']:g}/{p['points']:g}: {p['hint'][:300]}")
         lines.append("")
+    if probe is not None:
+        lines += probe.markdown()
     write_text(path, "\n".join(lines) + "\n")

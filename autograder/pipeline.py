@@ -5,6 +5,8 @@ submission to a process pool (``jobs``) or a Dask cluster (``dask``), scores eac
 itself, commits a per-student result file ``OUT_DIR/.work/<student>.json`` atomically as soon as it
 arrives (a killed run resumes from there), and finally writes, atomically, ``gradebook.db``,
 ``grades.csv``, ``report.md`` and the HTML feedback. Only this process writes the gradebook.
+Before grading, :func:`autograder.probe.probe_sandbox` verifies from inside one sandbox what
+isolation a kernel really gets; that verified result is ``GradingRun.isolation``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import nbformat
 from . import outputs
 from .atomic import write_text
 from .course import course_root, load_assignment, source_notebook
+from .executor import Limits
 from .harness import DEFAULT_SEED
+from .probe import probe_sandbox
 from .scoring import scan, score_parts, suspicious, test_cell_parts
 from .worker import default_scratch_root, grade_submission, isolation_summary
 
@@ -63,6 +67,8 @@ class GradingRun:
     executed: int = 0
     reused: int = 0
     isolation: str = ""
+    probe: object = None
+    warnings: list = field(default_factory=list)
 
     def __getitem__(self, student_id: str) -> StudentResult:
         return self.students[student_id]
@@ -83,6 +89,7 @@ class GradingRun:
         lines += [fmt.format(*r) for r in rows]
         lines.append(f"{len(self.students)} students, mean {self.mean():.2f}/{self.max_score:g}, "
                      f"{self.executed} graded now, {self.reused} reused, {self.seconds:.1f} s")
+        lines += list(self.warnings)
         return "\n".join(lines)
 
 
@@ -126,6 +133,9 @@ def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, ti
         ``"local"`` for a local Dask cluster, a scheduler address, or a ``Client``.
     progress : bool
         Show a tqdm progress bar.
+    network : bool
+        Give each kernel a private network namespace (default True; when False the sandbox
+        self-check lists the network as not isolated, without a warning).
     """
     started = time.monotonic()
     if not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -165,6 +175,13 @@ def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, ti
 
     run = GradingRun(assignment, out, int(seed), float(sum(p.points for p in module.PARTS)),
                      [p.name for p in module.PARTS], isolation=isolation_summary(network))
+    # verify, from inside a sandbox like the students' ones, what isolation the kernel really gets
+    run.probe = probe_sandbox(root, out, submissions, hide, env, Limits(**limits), network_namespace=network,
+                              scratch_root=default_scratch_root())
+    run.isolation = run.probe.summary() + (" (probed on this host; Dask workers are not probed)" if dask else "")
+    run.warnings = run.probe.warnings()
+    for line in run.warnings:
+        print(f"lrcourse grade: {line}", file=sys.stderr)
     todo, results = [], {}
     for student_id, path in _discover(submissions, assignment).items():
         _check_id(student_id)
@@ -296,5 +313,6 @@ def _write_outputs(run: GradingRun, out: Path, work: Path, root: Path, part_grad
                               title, st, executed)
     outputs.gradebook(out, work, run.assignment, root, part_grade_ids, students)
     outputs.grades_csv(out / "grades.csv", run.assignment, run.part_names, students)
-    outputs.report_md(out / "report.md", run.assignment, run, run.isolation)
+    outputs.report_md(out / "report.md", run.assignment, run, run.isolation, probe=run.probe,
+                      warnings=run.warnings)
     outputs.nbgrader_config(out, root)

@@ -1,0 +1,154 @@
+"""The part of the sandbox self-check that runs INSIDE the sandbox (stdlib only, no imports of ours).
+
+:mod:`autograder.probe` starts ``python -I -c <this file's text> SPEC_JSON`` through the same
+launcher and sandbox config a student's kernel gets. This script only observes and prints one JSON
+object of facts on stdout; the grader compares them with what it expected.
+"""
+
+import hashlib
+import json
+import os
+import resource
+import socket
+import sys
+
+RLIMITS = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE")
+
+
+def _status_field(name):
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(name + ":"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def _readlink(path):
+    try:
+        return os.readlink(path)
+    except OSError as exc:
+        return f"error:{exc.errno}"
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(1 << 20)
+    except FileNotFoundError:
+        return {"status": "missing"}
+    except PermissionError:
+        return {"status": "denied"}
+    except OSError as exc:
+        return {"status": f"error:{exc.errno}"}
+    return {"status": "read", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _listdir(path):
+    try:
+        return {"status": "listed", "entries": len(os.listdir(path))}
+    except FileNotFoundError:
+        return {"status": "missing"}
+    except PermissionError:
+        return {"status": "denied"}
+    except OSError as exc:
+        return {"status": f"error:{exc.errno}"}
+
+
+def _write(directory, name):
+    path = os.path.join(directory, name)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        return {"status": "refused", "errno": exc.errno}
+    os.close(fd)
+    os.unlink(path)
+    return {"status": "written"}
+
+
+def _connect(port):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(0.5)
+    try:
+        sock.connect(("127.0.0.1", port))
+    except OSError as exc:
+        import errno
+
+        return {"status": "failed", "error": errno.errorcode.get(exc.errno, type(exc).__name__)}
+    finally:
+        sock.close()
+    return {"status": "connected"}
+
+
+def _alloc(n_bytes):
+    """Reserve ``n_bytes`` of anonymous memory (no page is touched): RLIMIT_AS refuses it with ENOMEM."""
+    import mmap
+
+    try:
+        block = mmap.mmap(-1, n_bytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    except (OSError, MemoryError, OverflowError):
+        return "refused"
+    block.close()
+    return "allowed"
+
+
+def _interfaces_up():
+    """Interfaces of THIS network namespace that are up (ioctl SIOCGIFFLAGS; /sys may show another netns)."""
+    import fcntl
+    import struct
+
+    up = []
+    try:
+        names = [name for _, name in socket.if_nameindex()]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for name in names:
+                req = struct.pack("16sH14x", name.encode()[:15], 0)
+                flags = struct.unpack("16sH14x", fcntl.ioctl(sock.fileno(), 0x8913, req))[1]
+                if flags & 1:  # IFF_UP
+                    up.append(name)
+    except OSError as exc:
+        return [f"error:{exc.errno}"]
+    return up
+
+
+def observe(spec):
+    home = os.environ.get("HOME", "")
+    try:
+        st = os.stat(home)
+        home_stat = {"uid": st.st_uid, "mode": st.st_mode & 0o777}
+    except OSError:
+        home_stat = None
+    try:
+        os.kill(int(spec["grader_pid"]), 0)
+        signal_grader = "allowed"
+    except PermissionError:
+        signal_grader = "denied"
+    except ProcessLookupError:
+        signal_grader = "invisible"
+    facts = {
+        "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
+        "no_new_privs": _status_field("NoNewPrivs"),
+        "ns": {k: _readlink(f"/proc/self/ns/{k}") for k in ("net", "mnt", "ipc")},
+        "own_session": os.getsid(0) == os.getpid(), "own_group": os.getpgid(0) == os.getpid(),
+        "signal_grader": signal_grader,
+        "read": {p: _read(p) for p in spec["read"]},
+        "list": {p: _listdir(p) for p in spec["list"]},
+        "write": {d: _write(d, spec["write_name"]) for d in spec["write"]},
+        "tmp_canary_visible": os.path.exists(spec["tmp_canary"]),
+        "connect": _connect(int(spec["port"])),
+        "interfaces_up": _interfaces_up(),
+        "rlimits": {name: list(resource.getrlimit(getattr(resource, name))) for name in RLIMITS},
+        "alloc_over_limit": _alloc(int(spec["alloc_over"])),
+        "alloc_under_limit": _alloc(int(spec["alloc_under"])),
+        "env_keys": sorted(os.environ),
+        "canary_env": spec["canary_env"] in os.environ,
+        "home": home, "home_stat": home_stat, "cwd": os.getcwd(),
+        "sandbox_notes": os.environ.get("LRCOURSE_SANDBOX", ""),
+    }
+    return facts
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(observe(json.loads(sys.argv[1]))) + "\n")
