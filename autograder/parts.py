@@ -148,3 +148,31 @@ def fmt(x) -> str:
 def _short(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def part_finder(assignment: str, parts):
+    """``find(name_or_part) -> Part`` for one assignment; unknown names raise ``ValueError``."""
+    by_name = {p.name: p for p in parts}
+
+    def find(name) -> Part:
+        name = getattr(name, "name", name)
+        if name not in by_name:
+            raise ValueError(f"unknown part {name!r} of {assignment}; parts: {', '.join(by_name)}")
+        return by_name[name]
+
+    return find
+
+
+def recorded_lrs(part: Part, values: dict, ref: np.ndarray, unit: str = "step"):
+    """The recorded learning rates as a float array shaped like ``ref``, or ``(None, PartResult)``.
+
+    Returns ``(got, None)`` when the record holds one number per ``unit``, otherwise
+    ``(None, failing result)`` whose hint says what was recorded instead.
+    """
+    try:
+        got = np.asarray(values["lr"], dtype=np.float64).reshape(-1)
+    except (KeyError, TypeError, ValueError):
+        return None, result(part, "no numeric learning rates were recorded for this part")
+    if got.shape != ref.shape:
+        return None, result(part, f"expected {ref.size} learning rates (one per {unit}), got {got.size}")
+    return got, None

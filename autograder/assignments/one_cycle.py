@@ -17,7 +17,7 @@ import numpy as np
 
 from lrcourse import three_phase_one_cycle
 
-from ..parts import Part, call_vectorized, close, first_mismatch, fmt, result
+from ..parts import Part, call_vectorized, close, first_mismatch, fmt, part_finder, recorded_lrs, result
 
 ASSIGNMENT = "one_cycle"
 TITLE = "The one-cycle policy (45 % up, 45 % down, 10 % annihilation)"
@@ -31,15 +31,7 @@ RTOL = 1e-9
 PLOT = {"target": "one_cycle", "kind": "line", "xlabel": "step", "ylabel": "learning rate", "logx": False,
         "title": "One-cycle, 45/45/10, total=200 steps, max_lr=1"}
 
-_BY_NAME = {p.name: p for p in PARTS}
-
-
-def _part(name):
-    """The Part called ``name`` (a name or a Part object)."""
-    name = getattr(name, "name", name)
-    if name not in _BY_NAME:
-        raise ValueError(f"unknown part {name!r} of {ASSIGNMENT}; parts: {', '.join(_BY_NAME)}")
-    return _BY_NAME[name]
+_part = part_finder(ASSIGNMENT, PARTS)
 
 
 def _ends(total):
@@ -96,12 +88,9 @@ def score(part, inputs: dict, values: dict):
     """Compare with the reference; the hint names the phase's wrong end point or first wrong step."""
     p = _part(part)
     ref = np.asarray(reference(p.name, inputs)["lr"])
-    try:
-        got = np.asarray(values["lr"], dtype=np.float64).reshape(-1)
-    except (KeyError, TypeError, ValueError):
-        return result(p, "no numeric learning rates were recorded for this part")
-    if got.shape != ref.shape:
-        return result(p, f"expected {ref.size} learning rates (one per step), got {got.size}")
+    got, failed = recorded_lrs(p, values, ref)
+    if failed:
+        return failed
     atol = 1e-12 * inputs["max_lr"]
     if np.all(close(got, ref, RTOL, atol)):
         return result(p, "")

@@ -33,7 +33,7 @@ import numpy as np
 
 from lrcourse import ReduceLROnPlateau
 
-from ..parts import Part, close, first_mismatch, fmt, result, to_floats
+from ..parts import Part, close, first_mismatch, fmt, part_finder, result, to_floats
 
 ASSIGNMENT = "plateau"
 TITLE = "Reduce the learning rate on a plateau"
@@ -51,15 +51,7 @@ PLOT = {"target": "plateau_lrs", "kind": "line", "xlabel": "epoch", "ylabel": "l
         "logx": False, "logy": True,
         "title": "Plateau demo: lr=0.1, factor=0.5, patience=2, threshold=0.01, cooldown=1, min_lr=0.005"}
 
-_BY_NAME = {p.name: p for p in PARTS}
-
-
-def _part(name):
-    """The Part called ``name`` (a name or a Part object)."""
-    name = getattr(name, "name", name)
-    if name not in _BY_NAME:
-        raise ValueError(f"unknown part {name!r} of {ASSIGNMENT}; parts: {', '.join(_BY_NAME)}")
-    return _BY_NAME[name]
+_part = part_finder(ASSIGNMENT, PARTS)
 
 
 def _run(metrics, lr, factor, patience, threshold=0.0, threshold_mode="rel", cooldown=0, min_lr=0.0) -> dict:

@@ -18,7 +18,7 @@ import numpy as np
 from lrcourse.range_test import one_step_range_test, suggest_steepest
 from lrcourse.range_test import useful_range as _ref_useful_range
 
-from ..parts import Part, SubmissionError, call_vectorized, close, first_mismatch, fmt, result, to_floats
+from ..parts import Part, SubmissionError, call_vectorized, close, first_mismatch, fmt, part_finder, result, to_floats
 
 ASSIGNMENT = "range_test"
 TITLE = "The learning-rate range test"
@@ -34,15 +34,7 @@ PLOT = {"target": "one_step_losses", "kind": "line", "xlabel": "learning rate (l
         "ylabel": "loss after one step", "logx": True,
         "title": "One-step range test from theta0 = 0 (50 rates from 1e-4 to 2)"}
 
-_BY_NAME = {p.name: p for p in PARTS}
-
-
-def _part(name):
-    """The Part called ``name`` (a name or a Part object)."""
-    name = getattr(name, "name", name)
-    if name not in _BY_NAME:
-        raise ValueError(f"unknown part {name!r} of {ASSIGNMENT}; parts: {', '.join(_BY_NAME)}")
-    return _BY_NAME[name]
+_part = part_finder(ASSIGNMENT, PARTS)
 
 
 def J(theta):

@@ -24,7 +24,7 @@ import numpy as np
 from lrcourse.problems import exercise_quadratic
 from lrcourse.simulate import simulate_sgd
 
-from ..parts import Part, SubmissionError, close, first_mismatch, fmt, result, to_floats
+from ..parts import Part, SubmissionError, close, first_mismatch, fmt, part_finder, result, to_floats
 
 ASSIGNMENT = "schedule_comparison"
 TITLE = "How the schedule changes the final loss of noisy SGD"
@@ -41,15 +41,7 @@ RTOL = 1e-9
 PLOT = {"target": "compare", "kind": "bar", "xlabel": "schedule", "ylabel": "final loss (mean ± std over seeds)",
         "logy": True, "title": "Final loss after 150 noisy SGD steps, 10 seeds (same noise for all)"}
 
-_BY_NAME = {p.name: p for p in PARTS}
-
-
-def _part(name):
-    """The Part called ``name`` (a name or a Part object)."""
-    name = getattr(name, "name", name)
-    if name not in _BY_NAME:
-        raise ValueError(f"unknown part {name!r} of {ASSIGNMENT}; parts: {', '.join(_BY_NAME)}")
-    return _BY_NAME[name]
+_part = part_finder(ASSIGNMENT, PARTS)
 
 
 def lecture_schedules(T: int = 150, lr: float = 0.3) -> dict:

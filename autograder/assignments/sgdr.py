@@ -23,7 +23,7 @@ import numpy as np
 
 from lrcourse import CosineAnnealingWarmRestarts, restart_points
 
-from ..parts import Part, call_vectorized, close, first_mismatch, fmt, result
+from ..parts import Part, call_vectorized, close, first_mismatch, fmt, part_finder, recorded_lrs, result
 
 ASSIGNMENT = "sgdr"
 TITLE = "SGDR: cosine annealing with warm restarts and growing periods"
@@ -39,15 +39,7 @@ RTOL = 1e-9
 PLOT = {"target": "sgdr", "kind": "line", "xlabel": "epoch", "ylabel": "learning rate", "logx": False,
         "title": "SGDR in the lecture's setting (T_0=10, T_mult=2, eta_max=0.1, eta_min=1e-4)"}
 
-_BY_NAME = {p.name: p for p in PARTS}
-
-
-def _part(name) -> Part:
-    """The Part called ``name`` (a name or a Part object)."""
-    name = getattr(name, "name", name)
-    if name not in _BY_NAME:
-        raise ValueError(f"unknown part {name!r} of {ASSIGNMENT}; parts: {', '.join(_BY_NAME)}")
-    return _BY_NAME[name]
+_part = part_finder(ASSIGNMENT, PARTS)
 
 
 def _horizon(T_0: int, T_mult: int, cycles: int) -> int:
@@ -131,12 +123,9 @@ def score(part: str, inputs: dict, values: dict):
     part = p.name
     t = np.asarray(inputs["t"], dtype=np.float64)
     ref = np.asarray(reference(part, inputs)["lr"])
-    try:
-        got = np.asarray(values["lr"], dtype=np.float64).reshape(-1)
-    except (KeyError, TypeError, ValueError):
-        return result(p, "no numeric learning rates were recorded for this part")
-    if got.shape != ref.shape:
-        return result(p, f"expected {ref.size} learning rates (one per epoch), got {got.size}")
+    got, failed = recorded_lrs(p, values, ref, unit="epoch")
+    if failed:
+        return failed
     graded = ~np.isin(t, np.asarray(inputs["ignore"], dtype=np.float64))
     atol = 1e-12 * inputs["eta_max"]
     if np.all(close(got[graded], ref[graded], RTOL, atol)):

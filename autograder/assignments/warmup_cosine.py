@@ -22,7 +22,7 @@ import numpy as np
 
 from lrcourse import CosineAnnealingLR, Warmup
 
-from ..parts import Part, call_vectorized, close, first_mismatch, fmt, result
+from ..parts import Part, call_vectorized, close, first_mismatch, fmt, part_finder, recorded_lrs, result
 
 ASSIGNMENT = "warmup_cosine"
 TITLE = "Linear warm-up followed by cosine annealing"
@@ -35,15 +35,7 @@ RTOL = 1e-9
 PLOT = {"target": "warmup_cosine", "kind": "line", "xlabel": "step", "ylabel": "learning rate", "logx": False,
         "title": "Warm-up + cosine (total=100, warmup=10, peak=0.1, floor=1e-4)"}
 
-_BY_NAME = {p.name: p for p in PARTS}
-
-
-def _part(name):
-    """The Part called ``name`` (a name or a Part object)."""
-    name = getattr(name, "name", name)
-    if name not in _BY_NAME:
-        raise ValueError(f"unknown part {name!r} of {ASSIGNMENT}; parts: {', '.join(_BY_NAME)}")
-    return _BY_NAME[name]
+_part = part_finder(ASSIGNMENT, PARTS)
 
 
 def _inputs(total, warmup, peak, floor, t) -> dict:
@@ -105,12 +97,9 @@ def score(part, inputs: dict, values: dict):
     """Compare with the reference; the hint names what is wrong."""
     p = _part(part)
     ref = np.asarray(reference(p.name, inputs)["lr"])
-    try:
-        got = np.asarray(values["lr"], dtype=np.float64).reshape(-1)
-    except (KeyError, TypeError, ValueError):
-        return result(p, "no numeric learning rates were recorded for this part")
-    if got.shape != ref.shape:
-        return result(p, f"expected {ref.size} learning rates (one per step), got {got.size}")
+    got, failed = recorded_lrs(p, values, ref)
+    if failed:
+        return failed
     atol = 1e-12 * inputs["peak"]
     if np.all(close(got, ref, RTOL, atol)):
         return result(p, "")
