@@ -57,6 +57,15 @@ def test_build_writes_every_page_and_local_mathjax(site):
     assert (html / "search.html").is_file() and (html / "searchindex.js").is_file()
 
 
+def test_no_markup_leaks_into_the_pages(site):
+    """Every MyST directive was parsed: no raw ```{admonition} fence or role shows as text."""
+    html, _ = site
+    for stem in PAGES:
+        text = (html / f"{stem}.html").read_text()
+        body = text[text.find("<main"):]
+        assert "{admonition}" not in body and "{code-cell}" not in body, f"{stem}: unparsed directive"
+
+
 def test_index_lists_every_lecture(site, page):
     _, url = site
     page.goto(f"{url}/index.html")
