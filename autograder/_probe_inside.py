@@ -33,28 +33,29 @@ def _readlink(path):
         return f"error:{exc.errno}"
 
 
+def _failure(exc: OSError) -> dict:
+    """How an attempt to reach a path failed: missing, denied or another errno."""
+    if isinstance(exc, FileNotFoundError):
+        return {"status": "missing"}
+    if isinstance(exc, PermissionError):
+        return {"status": "denied"}
+    return {"status": f"error:{exc.errno}"}
+
+
 def _read(path):
     try:
         with open(path, "rb") as fh:
             data = fh.read(1 << 20)
-    except FileNotFoundError:
-        return {"status": "missing"}
-    except PermissionError:
-        return {"status": "denied"}
     except OSError as exc:
-        return {"status": f"error:{exc.errno}"}
+        return _failure(exc)
     return {"status": "read", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def _listdir(path):
     try:
         return {"status": "listed", "entries": len(os.listdir(path))}
-    except FileNotFoundError:
-        return {"status": "missing"}
-    except PermissionError:
-        return {"status": "denied"}
     except OSError as exc:
-        return {"status": f"error:{exc.errno}"}
+        return _failure(exc)
 
 
 def _write(directory, name):

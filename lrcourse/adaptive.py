@@ -95,6 +95,41 @@ def _dbd_update(lr, g, gbar_prev, kappa, phi):
     return np.where(agree > 0, lr + kappa, np.where(agree < 0, lr * (1.0 - phi), lr))
 
 
+def _run_dbd(grad, x0, lr0, kappa, phi, theta, n_steps, rng, f, *, regrettable: bool) -> AdaptiveResult:
+    """The Delta-Bar-Delta loop; with ``regrettable`` it also takes back rate changes (RDBD)."""
+    lr0, kappa, phi, theta = _dbd_parameters(lr0, kappa, phi, theta)
+    n = _n_steps(n_steps)
+    o = _Oracle(grad, x0, rng, f)
+    x = o.x0.copy()
+    lr = np.full_like(x, lr0)
+    lr_before_last = lr.copy()
+    gbar = np.zeros_like(x)
+    g_prev = None
+    c_prev = None
+    xs, lrs = [x.copy()], []
+    regrets = 0
+    diverged = False
+    for _ in range(n):
+        g = o.grad(x)
+        c = None if g_prev is None or not regrettable else float(g @ g_prev)
+        if c is not None and c_prev is not None and c * c_prev < 0:
+            lr = lr_before_last.copy()  # take back the previous change
+            lr_before_last = lr.copy()  # nothing new to regret at the next step
+            regrets += 1
+        else:
+            lr_before_last = lr.copy()
+            lr = _dbd_update(lr, g, gbar, kappa, phi)
+        gbar = (1.0 - theta) * g + theta * gbar
+        x = x - lr * g
+        if not np.all(np.isfinite(x)):
+            diverged = True
+            break
+        xs.append(x.copy())
+        lrs.append(lr.copy())
+        g_prev, c_prev = g, c
+    return o.result(xs, lrs, diverged, f"rdbd ({regrets} regrets)" if regrettable else "dbd")
+
+
 def _dbd_parameters(lr0, kappa, phi, theta):
     """Validated ``(lr0, kappa, phi, theta)`` shared by both Delta-Bar-Delta variants."""
     return (check.positive("lr0", lr0), check.nonnegative("kappa", kappa),
@@ -139,25 +174,7 @@ def delta_bar_delta(grad, x0, *, lr0=0.01, kappa=0.001, phi=0.1, theta=0.7, n_st
     f : callable, optional
         Objective, to record ``f`` values.
     """
-    lr0, kappa, phi, theta = _dbd_parameters(lr0, kappa, phi, theta)
-    n = _n_steps(n_steps)
-    o = _Oracle(grad, x0, rng, f)
-    x = o.x0.copy()
-    lr = np.full_like(x, lr0)
-    gbar = np.zeros_like(x)
-    xs, lrs = [x.copy()], []
-    diverged = False
-    for _ in range(n):
-        g = o.grad(x)
-        lr = _dbd_update(lr, g, gbar, kappa, phi)
-        gbar = (1.0 - theta) * g + theta * gbar
-        x = x - lr * g
-        if not np.all(np.isfinite(x)):
-            diverged = True
-            break
-        xs.append(x.copy())
-        lrs.append(lr.copy())
-    return o.result(xs, lrs, diverged, "dbd")
+    return _run_dbd(grad, x0, lr0, kappa, phi, theta, n_steps, rng, f, regrettable=False)
 
 
 def regrettable_delta_bar_delta(grad, x0, *, lr0=0.01, kappa=0.001, phi=0.1, theta=0.7, n_steps=200,
@@ -180,37 +197,7 @@ def regrettable_delta_bar_delta(grad, x0, *, lr0=0.01, kappa=0.001, phi=0.1, the
     Parameters are those of :func:`delta_bar_delta`. The returned result also reports in
     ``method`` how many regrets happened: ``"rdbd (k regrets)"``.
     """
-    lr0, kappa, phi, theta = _dbd_parameters(lr0, kappa, phi, theta)
-    n = _n_steps(n_steps)
-    o = _Oracle(grad, x0, rng, f)
-    x = o.x0.copy()
-    lr = np.full_like(x, lr0)
-    lr_before_last = lr.copy()
-    gbar = np.zeros_like(x)
-    g_prev = None
-    c_prev = None
-    xs, lrs = [x.copy()], []
-    regrets = 0
-    diverged = False
-    for _ in range(n):
-        g = o.grad(x)
-        c = None if g_prev is None else float(g @ g_prev)
-        if c is not None and c_prev is not None and c * c_prev < 0:
-            lr = lr_before_last.copy()  # take back the previous change
-            lr_before_last = lr.copy()  # nothing new to regret at the next step
-            regrets += 1
-        else:
-            lr_before_last = lr.copy()
-            lr = _dbd_update(lr, g, gbar, kappa, phi)
-        gbar = (1.0 - theta) * g + theta * gbar
-        x = x - lr * g
-        if not np.all(np.isfinite(x)):
-            diverged = True
-            break
-        xs.append(x.copy())
-        lrs.append(lr.copy())
-        g_prev, c_prev = g, c
-    return o.result(xs, lrs, diverged, f"rdbd ({regrets} regrets)")
+    return _run_dbd(grad, x0, lr0, kappa, phi, theta, n_steps, rng, f, regrettable=True)
 
 
 def adadelta(grad, x0, *, rho=0.95, eps=1e-6, lr=1.0, n_steps=500, rng=None, f=None) -> AdaptiveResult:
