@@ -14,7 +14,7 @@ import os
 import sys
 import zlib
 
-from .course import forbidden_names, get_part, load_assignment
+from .assignments import get
 
 #: Seed used when ``LRCOURSE_GRADING_SEED`` is not set (plain nbgrader, students' own runs).
 DEFAULT_SEED = 20240611
@@ -38,7 +38,7 @@ def part_seed(seed: int, part: str) -> int:
 
 def _reference_calls(module, part_name):
     """Profile hook that notes calls into lrcourse code whose name is forbidden for this part."""
-    names = set(forbidden_names(module, part_name))
+    names = set(module.forbidden_for(part_name))
     import lrcourse
 
     root = os.path.dirname(os.path.abspath(lrcourse.__file__))
@@ -84,7 +84,7 @@ def run_part(assignment: str, part: str, namespace: dict) -> float:
     assignment : str
         Assignment id, e.g. ``"sgdr"``.
     part : str
-        Part name from the assignment's ``PARTS``.
+        Part name of the assignment (``Assignment.parts``).
     namespace : dict
         The notebook's ``globals()``; the part's ``target`` is looked up there.
 
@@ -98,8 +98,8 @@ def run_part(assignment: str, part: str, namespace: dict) -> float:
     AssertionError
         With the hint of the part when it earns less than its points.
     """
-    module = load_assignment(assignment)
-    spec = get_part(module, part)
+    module = get(assignment)
+    spec = module.part(part)
     if not isinstance(namespace, dict):
         raise TypeError("namespace: pass globals()")
     if spec.target not in namespace:

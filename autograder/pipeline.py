@@ -26,7 +26,8 @@ import nbformat
 
 from . import outputs
 from .atomic import write_text
-from .course import course_root, load_assignment, source_notebook
+from .assignments import get
+from .course import RELEASE_DIR, SOURCE_DIR, course_root, source_notebook
 from .executor import Limits
 from .harness import DEFAULT_SEED
 from .probe import probe_sandbox
@@ -146,7 +147,7 @@ def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, ti
     if jobs < 1:
         raise ValueError(f"jobs: expected a positive integer, got {jobs}")
     root = course_root(root)
-    module = load_assignment(assignment)
+    module = get(assignment)
     src_path = source_notebook(assignment, root)
     source_text = src_path.read_text(encoding="utf-8")
     source_nb = nbformat.reads(source_text, as_version=4)
@@ -163,18 +164,18 @@ def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, ti
     if seed is None:
         seed = DEFAULT_SEED + zlib.crc32(assignment.encode()) % 100_000
     limits = {"timeout": float(timeout), "memory_mb": int(memory)}
-    release_dir = root / "exercises" / assignment
+    release_dir = root / RELEASE_DIR / assignment
     release_nb = release_dir / f"{assignment}.ipynb"
     release_text = release_nb.read_text(encoding="utf-8") if release_nb.is_file() else None
     files = [str(p) for p in sorted(release_dir.glob("*")) if p.is_file() and p.suffix != ".ipynb"]
-    hide = sorted({str(root / "solutions"), str(root / ".git"), str(out), str(submissions),
+    hide = sorted({str(root / SOURCE_DIR), str(root / ".git"), str(out), str(submissions),
                    *(str(p) for p in root.glob("*.db")), str(root / "autograded"), str(root / "submitted"),
                    str(root / "feedback")})
     env = {k: v for k, v in os.environ.items() if k == "LRCOURSE_EXTRA_ASSIGNMENTS"}
     base = hashlib.sha256((GRADER_VERSION + source_text + json.dumps([seed, limits, network])).encode()).hexdigest()
 
-    run = GradingRun(assignment, out, int(seed), float(sum(p.points for p in module.PARTS)),
-                     [p.name for p in module.PARTS], isolation=isolation_summary(network))
+    run = GradingRun(assignment, out, int(seed), float(sum(p.points for p in module.parts)),
+                     [p.name for p in module.parts], isolation=isolation_summary(network))
     # verify, from inside a sandbox like the students' ones, what isolation the kernel really gets
     run.probe = probe_sandbox(root, out, submissions, hide, env, Limits(**limits), network_namespace=network,
                               scratch_root=default_scratch_root())
@@ -274,7 +275,7 @@ def _pool(todo: list, commit, jobs: int, bar) -> None:
 
 
 def _score_one(module, assignment: str, seed: int, res: dict, part_of: dict, max_score: float) -> StudentResult:
-    zero = {p.name: {"points": float(p.points), "earned": 0.0, "hint": "", "flags": []} for p in module.PARTS}
+    zero = {p.name: {"points": float(p.points), "earned": 0.0, "hint": "", "flags": []} for p in module.parts}
     flags = list(res.get("flags", []))
     if res.get("notebook") is None:
         reason = flags[-1] if flags else res.get("status", "not graded")

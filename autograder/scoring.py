@@ -14,7 +14,6 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .course import forbidden_names
 from .harness import RECORD_PREFIX, part_seed
 
 RUN_PART = re.compile(r"run_part\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
@@ -127,7 +126,7 @@ def suspicious(names: set, strings: set) -> list[str]:
 
 def score_parts(module, assignment: str, seed: int, executed, test_cells: dict, part_of: dict,
                 names: set, strings: set, events: list) -> list[PartScore]:
-    """Authoritative score of every part of ``module.PARTS`` for one executed notebook."""
+    """Authoritative score of every part of ``module.parts`` for one executed notebook."""
     from nbgrader.utils import determine_grade
 
     by_part = {part: gid for gid, part in part_of.items()}
@@ -135,11 +134,11 @@ def score_parts(module, assignment: str, seed: int, executed, test_cells: dict, 
     for ev in events:
         event_at.setdefault(ev["index"], ev)
     results = []
-    for spec in module.PARTS:
+    for spec in module.parts:
         res = PartScore(spec.name, float(spec.points), 0.0)
         gid = by_part.get(spec.name)
         idx = test_cells.get(gid)
-        forbidden = sorted({n for n in forbidden_names(module, spec.name) if n in names or n in strings})
+        forbidden = sorted({n for n in module.forbidden_for(spec.name) if n in names or n in strings})
         if idx is None:
             res.hint = "this part's test cell is missing from the source notebook"
             results.append(res)

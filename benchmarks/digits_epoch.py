@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from lrcourse.train import digits_steps_per_epoch, load_digits_split, train
+from lrcourse.interop.digits import digits_steps_per_epoch, load_digits_split, train
 
 EPOCHS = 20
 BATCH = 32

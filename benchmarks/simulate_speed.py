@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from lrcourse.problems import exercise_quadratic
-from lrcourse.simulate import compare_schedules, standard_schedules
+from lrcourse.dynamics.problems import exercise_quadratic
+from lrcourse.dynamics.simulate import compare_schedules, standard_schedules
 
 RUNS, STEPS, NOISE_SD, LR = 10_000, 1_000, 0.3, 0.3
 LOOP_RUNS = 200

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrcourse.adaptive import adadelta, adgd, delta_bar_delta, regrettable_delta_bar_delta, vsgd
+from lrcourse.stepsize.online import adadelta, adgd, delta_bar_delta, regrettable_delta_bar_delta, vsgd
 
 A = np.diag([1.0, 10.0])
 B = np.array([1.0, 2.0])

@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from lrcourse.cli import build_parser, main
+from lrcourse.app.cli import build_parser, main
 
 
 def test_help_lists_every_command(capsys):
@@ -13,7 +13,7 @@ def test_help_lists_every_command(capsys):
 
 
 def test_demo_writes_the_gallery(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "lrcourse.cli", "demo", "--gallery-only", "--out", str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "lrcourse.app.cli", "demo", "--gallery-only", "--out", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     png = tmp_path / "schedule_gallery.png"
@@ -22,7 +22,7 @@ def test_demo_writes_the_gallery(tmp_path):
 
 
 def test_cli_reports_bad_arguments_cleanly(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "lrcourse.cli", "demo", "--gallery-only", "--steps", "5",
+    result = subprocess.run([sys.executable, "-m", "lrcourse.app.cli", "demo", "--gallery-only", "--steps", "5",
                              "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "T must be an integer >= 20" in result.stderr and "Traceback" not in result.stderr

@@ -3,7 +3,7 @@ import csv
 import numpy as np
 import pytest
 
-from lrcourse.cli import main
+from lrcourse.app.cli import main
 
 
 def test_compare_quadratic_writes_figure_and_table(tmp_path, capsys):

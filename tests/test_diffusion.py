@@ -4,10 +4,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrcourse import CosineAnnealingLR, InverseTimeDecay
-from lrcourse.diffusion import (constant_noise_lr, linear_scaling_rule, monte_carlo_variance, noise_scale,
+from lrcourse.dynamics.diffusion import (constant_noise_lr, linear_scaling_rule, monte_carlo_variance, noise_scale,
                                 ou_variance, ou_variance_hyperbolic, sgd_variance, stationary_variance)
-from lrcourse.problems import exercise_quadratic
-from lrcourse.simulate import simulate_sgd
+from lrcourse.dynamics.problems import exercise_quadratic
+from lrcourse.dynamics.simulate import simulate_sgd
 
 
 @settings(max_examples=30)
@@ -96,7 +96,7 @@ def test_bad_input(call):
 
 
 def test_plot_variance_check_smoke():
-    from lrcourse.plot._style import use_headless_backend
+    from lrcourse.plot.style import use_headless_backend
 
     use_headless_backend()
     import matplotlib.pyplot as plt

@@ -3,9 +3,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrcourse.energy import (damping_from_momentum, energy, energy_change, energy_change_from_rest,
+from lrcourse.dynamics.mechanics import (damping_from_momentum, energy, energy_change, energy_change_from_rest,
                              energy_injection_threshold, heavy_ball, momentum_from_damping)
-from lrcourse.problems import Quadratic, ScalarQuadratic
+from lrcourse.dynamics.problems import Quadratic, ScalarQuadratic
 
 
 @settings(max_examples=60)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignments import variants
+from autograder.authoring import variants
 from browser import chromium, chromium_path, jupyter_lab, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebooks, pytest.mark.xdist_group("jupyterlab")]

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from autograder.assignments import variants  # noqa: E402
+from autograder.authoring import variants  # noqa: E402
 from lrcourse.feedback import Summary, check  # noqa: E402
 
 

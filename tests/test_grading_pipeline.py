@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import REPO_ROOT, load_assignment
+from autograder.assignments import get
+from autograder.course import REPO_ROOT
 from autograder.release import available_assignments, generate, normalized
 
 pytestmark = pytest.mark.grading
 
 ASSIGNMENTS = available_assignments()
-LRCOURSE = [sys.executable, "-m", "lrcourse.cli"]
+LRCOURSE = [sys.executable, "-m", "lrcourse.app.cli"]
 
 
 def _solution_lines(nb_path: Path) -> list[str]:
@@ -67,22 +68,22 @@ def test_cli_exits_zero_and_prints_a_summary(runs, assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_full_marks_and_blank_zero(runs, assignment):
-    module = load_assignment(assignment)
-    total = sum(p.points for p in module.PARTS)
+    module = get(assignment)
+    total = sum(p.points for p in module.parts)
     rows = _grades(runs[assignment][0])
     assert float(rows["source"]["score"]) == total
     assert float(rows["source"]["max_score"]) == total
     assert float(rows["blank"]["score"]) == 0
-    for p in module.PARTS:
+    for p in module.parts:
         assert float(rows["source"][p.name]) == p.points
         assert float(rows["blank"][p.name]) == 0
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_grades_csv_columns(runs, assignment):
-    module = load_assignment(assignment)
+    module = get(assignment)
     header = (runs[assignment][0] / "out" / "grades.csv").read_text().splitlines()[0].split(",")
-    assert header == ["student_id", "assignment", "score", "max_score", *(p.name for p in module.PARTS)]
+    assert header == ["student_id", "assignment", "score", "max_score", *(p.name for p in module.parts)]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -148,6 +149,6 @@ def test_regrading_is_idempotent(runs):
         n_students = con.execute("select count(*) from student").fetchone()[0]
     finally:
         con.close()
-    n_cells = len([p for p in load_assignment(a).PARTS])
+    n_cells = len([p for p in get(a).parts])
     assert n_students == 2
     assert n_grades >= 2 * n_cells

@@ -116,7 +116,7 @@ def graded(tmp_path_factory):
         if cell.metadata.get("nbgrader", {}).get("grade"):
             cell.source = "pass  # tests removed"
     _write(subs, "edited_tests", edited)
-    proc = subprocess.run([sys.executable, "-m", "lrcourse.cli", "grade", A, str(subs), "--out", str(out),
+    proc = subprocess.run([sys.executable, "-m", "lrcourse.app.cli", "grade", A, str(subs), "--out", str(out),
                            "--jobs", "2", "--timeout", "20", "--seed", "4242", "--no-progress"],
                           capture_output=True, text=True, timeout=900)
     with open(out / "grades.csv", newline="") as fh:

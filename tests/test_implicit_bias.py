@@ -3,7 +3,7 @@ import pytest
 from scipy.optimize import minimize
 
 from lrcourse import InversePowerDecay
-from lrcourse.implicit_bias import angle_between, implicit_bias_path, max_margin_direction, separable_data
+from lrcourse.dynamics.implicit_bias import angle_between, implicit_bias_path, max_margin_direction, separable_data
 
 
 def hard_margin_qp(X, y):

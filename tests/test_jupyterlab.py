@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from browser import chromium, chromium_path, jupyter_lab, screenshot
-from lrcourse.site import default_lectures_dir
+from lrcourse.app.site import default_lectures_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebooks, pytest.mark.xdist_group("jupyterlab")]
 

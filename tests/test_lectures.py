@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from lrcourse.site import default_lectures_dir, lecture_files
+from lrcourse.app.site import default_lectures_dir, lecture_files
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.xdist_group("lectures")]
 

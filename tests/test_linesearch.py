@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from lrcourse.linesearch import (
+from lrcourse.stepsize.linesearch import (
     BOYD_MINIMIZER,
     BOYD_MINIMUM,
     armijo_holds,

@@ -5,12 +5,12 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
 from lrcourse import FunctionSchedule
-from lrcourse.momentum_schedule import (critical_damping_lr, critically_damped_schedule,
+from lrcourse.dynamics.nesterov import (critical_damping_lr, critically_damped_schedule,
                                         nesterov_iteration_matrix, nesterov_max_lr, nesterov_spectral_radius,
                                         nesterov_stable)
-from lrcourse.pac_bayes import pac_bayes_kl, pac_bayes_optimal_lr, sgd_posterior_variance
-from lrcourse.problems import ScalarQuadratic
-from lrcourse.simulate import simulate_sgd
+from lrcourse.dynamics.pac_bayes import pac_bayes_kl, pac_bayes_optimal_lr, sgd_posterior_variance
+from lrcourse.dynamics.problems import ScalarQuadratic
+from lrcourse.dynamics.simulate import simulate_sgd
 
 
 @settings(max_examples=60)

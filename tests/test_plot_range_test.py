@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lrcourse.adaptive import adgd, delta_bar_delta  # noqa: E402
-from lrcourse.linesearch import backtracking_descent, boyd_function, boyd_gradient, exact_line_search_descent  # noqa: E402
+from lrcourse.stepsize.online import adgd, delta_bar_delta  # noqa: E402
+from lrcourse.stepsize.linesearch import backtracking_descent, boyd_function, boyd_gradient, exact_line_search_descent  # noqa: E402
 from lrcourse.plot.range_test import (  # noqa: E402
     plot_one_step_range_test,
     plot_range_test,
@@ -17,7 +17,7 @@ from lrcourse.plot.range_test import (  # noqa: E402
     plot_training_curves,
     plot_descent_paths,
 )
-from lrcourse.range_test import lr_range_test, one_step_range_test, useful_range  # noqa: E402
+from lrcourse.stepsize.range_test import lr_range_test, one_step_range_test, useful_range  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrcourse.problems import (FunctionProblem, LogisticLoss, Quadratic, SampledQuadratic, ScalarQuadratic,
+from lrcourse.dynamics.problems import (FunctionProblem, LogisticLoss, Quadratic, SampledQuadratic, ScalarQuadratic,
                                exercise_quadratic)
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrcourse.range_test import (
+from lrcourse.stepsize.range_test import (
     lr_range_test,
     one_step_range_test,
     range_test_lrs,

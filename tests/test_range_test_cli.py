@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from lrcourse.cli import build_parser, main
+from lrcourse.app.cli import build_parser, main
 
 
 def _rows(path):
@@ -53,7 +53,7 @@ def test_listed_in_help():
 
 
 def test_entry_point_runs(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "lrcourse.cli", "range-test", "--problem", "quadratic",
+    proc = subprocess.run([sys.executable, "-m", "lrcourse.app.cli", "range-test", "--problem", "quadratic",
                            "--num-iter", "40", "--out", str(tmp_path), "--no-progress"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrcourse import ConstantSchedule, CosineAnnealingLR, StepLR
-from lrcourse.problems import FunctionProblem, Quadratic, SampledQuadratic, ScalarQuadratic, exercise_quadratic
-from lrcourse.simulate import (DivergenceWarning, compare_schedules, lr_array, simulate_sgd,
+from lrcourse.dynamics.problems import FunctionProblem, Quadratic, SampledQuadratic, ScalarQuadratic, exercise_quadratic
+from lrcourse.dynamics.simulate import (DivergenceWarning, compare_schedules, lr_array, simulate_sgd,
                                standard_normal_draws, standard_schedules)
 
 
@@ -261,7 +261,7 @@ def test_lr_array_sources():
 
 
 def test_plot_helpers_smoke():
-    from lrcourse.plot._style import use_headless_backend
+    from lrcourse.plot.style import use_headless_backend
 
     use_headless_backend()
     import matplotlib.pyplot as plt

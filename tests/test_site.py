@@ -8,7 +8,7 @@ import time
 import pytest
 
 from browser import chromium, chromium_path, screenshot, serve
-from lrcourse.site import build_site, default_lectures_dir, lecture_files
+from lrcourse.app.site import build_site, default_lectures_dir, lecture_files
 
 pytestmark = [pytest.mark.site, pytest.mark.browser, pytest.mark.xdist_group("site")]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lrcourse import ConstantSchedule, CosineAnnealingLR, ExponentialLR
-from lrcourse.sklearn_sgd import (
+from lrcourse.interop.sklearn_sgd import (
     compare_sgd_regressor,
     lrcourse_schedule_curve,
     regression_data,

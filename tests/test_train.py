@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lrcourse import CosineAnnealingLR, OneCycleLR, StepLR
-from lrcourse.train import (
+from lrcourse.interop.digits import (
     _grads,
     _init,
     digits_steps_per_epoch,
@@ -19,7 +19,7 @@ SPE = digits_steps_per_epoch(32)
 
 
 def _loss(params, X, y, activation):
-    from lrcourse.train import _forward, _loss_and_probs
+    from lrcourse.interop.digits import _forward, _loss_and_probs
 
     return _loss_and_probs(_forward(params, X, activation)[0], y)[0]
 

@@ -33,26 +33,11 @@ import numpy as np
 
 from lrcourse import ReduceLROnPlateau
 
-from ..parts import Part, close, first_mismatch, fmt, part_finder, result, to_floats
+from ..assignment import Assignment, Plot
+from ..parts import Part, close, first_mismatch, fmt, result, to_floats
 
-ASSIGNMENT = "plateau"
-TITLE = "Reduce the learning rate on a plateau"
-PARTS = [
-    Part("patience", 3, "cut by factor only after MORE than patience bad epochs in a row", "plateau_lrs"),
-    Part("threshold", 3, "an epoch improves only if it beats the best by the threshold (rel or abs)",
-         "plateau_lrs"),
-    Part("cooldown", 2, "after a cut, the next cooldown epochs are not counted as bad", "plateau_lrs"),
-    Part("min_lr", 2, "the rate never goes below min_lr: max(lr * factor, min_lr)", "plateau_lrs"),
-]
-FORBIDDEN = ["autograder", "ReduceLROnPlateau", "lr_scheduler"]
 RTOL = 1e-9
 ARGS = ("lr", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr")
-PLOT = {"target": "plateau_lrs", "kind": "line", "xlabel": "epoch", "ylabel": "learning rate after the epoch",
-        "logx": False, "logy": True,
-        "title": "Plateau demo: lr=0.1, factor=0.5, patience=2, threshold=0.01, cooldown=1, min_lr=0.005"}
-
-_part = part_finder(ASSIGNMENT, PARTS)
-
 
 def _run(metrics, lr, factor, patience, threshold=0.0, threshold_mode="rel", cooldown=0, min_lr=0.0) -> dict:
     return {"metrics": [float(m) for m in metrics], "lr": float(lr), "factor": float(factor),
@@ -191,23 +176,12 @@ def _usable(part, runs) -> bool:
             if not np.array_equal(exact, loose) or np.min(exact) < 1e-7:
                 return False
     refs = {e: [_reference_run(r, e) for r in runs] for e in bases}
-    for mistake in _MISTAKES[_part(part).name]:
+    for mistake in _MISTAKES[part]:
         for early in bases:  # the mistake must fail under every convention the part accepts
             wrong = [np.asarray(_simulate(r, **{"early": early, **mistake})[0]) for r in runs]
             if any(all(_matches(w, r) for w, r in zip(wrong, refs[e])) for e in bases):
                 return False
     return True
-
-
-def make_inputs(part, seed: int) -> dict:
-    """Hidden inputs from ``seed``: three runs with random parameters and loss curves."""
-    part = _part(part).name
-    rng = np.random.default_rng([int(seed) % 2**63, sum(map(ord, part))])
-    for _ in range(200):
-        runs = [_draw_run(rng, part, i) for i in range(3)]
-        if _usable(part, runs):
-            return {"runs": runs}
-    raise RuntimeError(f"could not draw usable inputs for part {part!r} from seed {seed}")  # pragma: no cover
 
 
 _DEMO = [1.0, 0.82, 0.7, 0.66, 0.655, 0.652, 0.66, 0.65, 0.6, 0.597, 0.6, 0.61, 0.598, 0.55, 0.552, 0.549,
@@ -236,37 +210,7 @@ _VISIBLE = {
 }
 
 
-def visible_inputs(part) -> dict:
-    """Small hand-made runs whose cuts can be checked by hand (the notebook shows the first ones)."""
-    return {"runs": [dict(r) for r in _VISIBLE[_part(part).name]]}
-
-
 # --- evaluation and scoring -----------------------------------------------------------------------
-
-def evaluate(part, target_obj, inputs: dict) -> dict:
-    """Call ``plateau_lrs(metrics, lr, factor, patience, threshold, threshold_mode, cooldown, min_lr)``
-    on every run (positionally); ``{"lr": [floats of all runs, concatenated]}``."""
-    if part != "plot":
-        _part(part)
-    if not callable(target_obj):
-        raise TypeError(f"plateau_lrs must be a function, got {type(target_obj).__name__}")
-    out = []
-    for run in inputs["runs"]:
-        got = target_obj(list(run["metrics"]), *(run[k] for k in ARGS))
-        out += to_floats(got, "plateau_lrs(metrics, ...)", size=len(run["metrics"]))
-    return {"lr": out}
-
-
-def reference(part, inputs: dict) -> dict:
-    """Reference rates from :class:`lrcourse.ReduceLROnPlateau` (``trace``), runs concatenated."""
-    return {"lr": [float(x) for run in inputs["runs"] for x in _reference_run(run)]}
-
-
-def plot_values(target_obj) -> dict:
-    inputs = {"runs": [_run(_DEMO, 0.1, 0.5, 2, 0.01, "rel", 1, 0.005)]}
-    return {"x": list(range(1, len(_DEMO) + 1)), "reference": reference("plot", inputs)["lr"],
-            "student": evaluate("plot", target_obj, inputs)["lr"] if target_obj is not None else None}
-
 
 def _split(inputs, values):
     sizes = [len(r["metrics"]) for r in inputs["runs"]]
@@ -278,34 +222,6 @@ def _split(inputs, values):
 
 def _matches(got, ref) -> bool:
     return got.shape == ref.shape and bool(np.all(close(got, ref, RTOL)))
-
-
-def score(part, inputs: dict, values: dict):
-    """All runs must match the reference (other parts than ``patience`` also accept its ``>=`` slip)."""
-    p = _part(part)
-    try:
-        runs_got = _split(inputs, values)
-    except (KeyError, TypeError):
-        return result(p, "no numeric learning rates were recorded for this part")
-    except ValueError as exc:
-        return result(p, str(exc))
-    runs = inputs["runs"]
-    bases = [False] if p.name == "patience" else [False, True]
-    best = None
-    for early in bases:
-        refs = [_reference_run(r, early) for r in runs]
-        ok = [_matches(g, r) for g, r in zip(runs_got, refs)]
-        if all(ok):
-            return result(p, "")
-        if best is None or sum(ok) > best[0]:
-            best = (sum(ok), early, refs, ok)
-    _, early, refs, ok = best
-    j = ok.index(False)
-    # prefer a typical mistake that explains every run, then one that explains the first wrong run
-    sims = [(m, [_simulate(r, **{"early": early, **m}) for r in runs]) for m in _MISTAKES[p.name]]
-    found = [m for m, sim in sims if all(_matches(g, np.asarray(s[0])) for g, s in zip(runs_got, sim))]
-    found += [m for m, sim in sims if _matches(runs_got[j], np.asarray(sim[j][0]))]
-    return result(p, _hint(j, runs[j], runs_got[j], refs[j], early, found[0] if found else None))
 
 
 # --- hints ----------------------------------------------------------------------------------------
@@ -405,3 +321,84 @@ def _why(run, mistake, base, wrong, got, ref) -> str:
     return (f"epoch {i + 1}'s metric {fmt(m[i])} against the best {fmt(b)}: with threshold_mode="
             f"{run['threshold_mode']!r} it must be below {rule} = {fmt(bar)}, so the reference counts it as "
             f"{verdict}, you count it as {theirs} ({detail})")
+
+
+class Plateau(Assignment):
+    name = "plateau"
+    title = "Reduce the learning rate on a plateau"
+    parts = (
+        Part("patience", 3, "cut by factor only after MORE than patience bad epochs in a row", "plateau_lrs"),
+        Part("threshold", 3, "an epoch improves only if it beats the best by the threshold (rel or abs)",
+             "plateau_lrs"),
+        Part("cooldown", 2, "after a cut, the next cooldown epochs are not counted as bad", "plateau_lrs"),
+        Part("min_lr", 2, "the rate never goes below min_lr: max(lr * factor, min_lr)", "plateau_lrs"),
+    )
+    forbidden = {"*": ('ReduceLROnPlateau', 'lr_scheduler')}
+    plot = Plot("plateau_lrs", "epoch", "learning rate after the epoch",
+                "Plateau demo: lr=0.1, factor=0.5, patience=2, threshold=0.01, cooldown=1, min_lr=0.005", logy=True)
+
+    def make_inputs(self, part, seed: int) -> dict:
+        """Hidden inputs from ``seed``: three runs with random parameters and loss curves."""
+        part = self.part(part).name
+        rng = self.rng(part, seed)
+        for _ in range(200):
+            runs = [_draw_run(rng, part, i) for i in range(3)]
+            if _usable(part, runs):
+                return {"runs": runs}
+        raise RuntimeError(f"could not draw usable inputs for part {part!r} from seed {seed}")  # pragma: no cover
+
+    def visible_inputs(self, part) -> dict:
+        """Small hand-made runs whose cuts can be checked by hand (the notebook shows the first ones)."""
+        return {"runs": [dict(r) for r in _VISIBLE[self.part(part).name]]}
+
+    def evaluate(self, part, target_obj, inputs: dict) -> dict:
+        """Call ``plateau_lrs(metrics, lr, factor, patience, threshold, threshold_mode, cooldown, min_lr)``
+        on every run (positionally); ``{"lr": [floats of all runs, concatenated]}``."""
+        if part != "plot":
+            self.part(part)
+        if not callable(target_obj):
+            raise TypeError(f"plateau_lrs must be a function, got {type(target_obj).__name__}")
+        out = []
+        for run in inputs["runs"]:
+            got = target_obj(list(run["metrics"]), *(run[k] for k in ARGS))
+            out += to_floats(got, "plateau_lrs(metrics, ...)", size=len(run["metrics"]))
+        return {"lr": out}
+
+    def reference(self, part, inputs: dict) -> dict:
+        """Reference rates from :class:`lrcourse.ReduceLROnPlateau` (``trace``), runs concatenated."""
+        return {"lr": [float(x) for run in inputs["runs"] for x in _reference_run(run)]}
+
+    def plot_values(self, target_obj) -> dict:
+        inputs = {"runs": [_run(_DEMO, 0.1, 0.5, 2, 0.01, "rel", 1, 0.005)]}
+        return {"x": list(range(1, len(_DEMO) + 1)), "reference": self.reference("plot", inputs)["lr"],
+                "student": self.evaluate("plot", target_obj, inputs)["lr"] if target_obj is not None else None}
+
+    def score(self, part, inputs: dict, values: dict):
+        """All runs must match the reference (other parts than ``patience`` also accept its ``>=`` slip)."""
+        p = self.part(part)
+        try:
+            runs_got = _split(inputs, values)
+        except (KeyError, TypeError):
+            return result(p, "no numeric learning rates were recorded for this part")
+        except ValueError as exc:
+            return result(p, str(exc))
+        runs = inputs["runs"]
+        bases = [False] if p.name == "patience" else [False, True]
+        best = None
+        for early in bases:
+            refs = [_reference_run(r, early) for r in runs]
+            ok = [_matches(g, r) for g, r in zip(runs_got, refs)]
+            if all(ok):
+                return result(p, "")
+            if best is None or sum(ok) > best[0]:
+                best = (sum(ok), early, refs, ok)
+        _, early, refs, ok = best
+        j = ok.index(False)
+        # prefer a typical mistake that explains every run, then one that explains the first wrong run
+        sims = [(m, [_simulate(r, **{"early": early, **m}) for r in runs]) for m in _MISTAKES[p.name]]
+        found = [m for m, sim in sims if all(_matches(g, np.asarray(s[0])) for g, s in zip(runs_got, sim))]
+        found += [m for m, sim in sims if _matches(runs_got[j], np.asarray(sim[j][0]))]
+        return result(p, _hint(j, runs[j], runs_got[j], refs[j], early, found[0] if found else None))
+
+
+ASSIGNMENT = Plateau()

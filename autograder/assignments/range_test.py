@@ -3,39 +3,25 @@ r"""Assignment ``range_test``: the learning-rate range test on :math:`J(\theta) 
 Three student functions, one part each:
 
 - ``one_step_losses(lrs, theta0)``: the loss after one gradient step with every rate,
-  :math:`L(\eta) = J(\theta_0 - \eta J'(\theta_0))` (reference :func:`lrcourse.range_test.one_step_range_test`);
+  :math:`L(\eta) = J(\theta_0 - \eta J'(\theta_0))` (reference :func:`lrcourse.stepsize.range_test.one_step_range_test`);
 - ``useful_range(lrs, losses, start_loss)``: ``(low, high)``, the smallest and largest rate whose loss
-  is below ``start_loss`` (reference :func:`lrcourse.range_test.useful_range`, ``criterion="below_start"``;
+  is below ``start_loss`` (reference :func:`lrcourse.stepsize.range_test.useful_range`, ``criterion="below_start"``;
   the graded curves are smooth, so those rates form one unbroken run);
 - ``suggest_lr(lrs, losses)``: the rate where the loss falls fastest against :math:`\log\eta`, the
-  argmin of ``np.gradient(losses, np.log(lrs))`` (reference :func:`lrcourse.range_test.suggest_steepest`).
+  argmin of ``np.gradient(losses, np.log(lrs))`` (reference :func:`lrcourse.stepsize.range_test.suggest_steepest`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lrcourse.range_test import one_step_range_test, suggest_steepest
-from lrcourse.range_test import useful_range as _ref_useful_range
+from lrcourse.stepsize.range_test import one_step_range_test, suggest_steepest
+from lrcourse.stepsize.range_test import useful_range as _ref_useful_range
 
-from ..parts import Part, SubmissionError, call_vectorized, close, first_mismatch, fmt, part_finder, result, to_floats
+from ..assignment import Assignment, Plot
+from ..parts import Part, SubmissionError, call_vectorized, close, first_mismatch, fmt, result, to_floats
 
-ASSIGNMENT = "range_test"
-TITLE = "The learning-rate range test"
-PARTS = [
-    Part("one_step", 4, "loss after one gradient step from theta0 for every trial rate", "one_step_losses"),
-    Part("useful_range", 3, "the smallest and largest rate whose loss is below the starting loss", "useful_range"),
-    Part("suggest", 3, "the rate where the loss falls fastest against log(lr)", "suggest_lr"),
-]
-FORBIDDEN = ["autograder", "one_step_range_test", "suggest_steepest", "suggest_valley", "suggest_min_over_10",
-             "lr_range_test"]
 RTOL = 1e-9
-PLOT = {"target": "one_step_losses", "kind": "line", "xlabel": "learning rate (log scale)",
-        "ylabel": "loss after one step", "logx": True,
-        "title": "One-step range test from theta0 = 0 (50 rates from 1e-4 to 2)"}
-
-_part = part_finder(ASSIGNMENT, PARTS)
-
 
 def J(theta):
     """The exercise's loss :math:`(\\theta - 3)^2`."""
@@ -61,88 +47,6 @@ def _curve(rng):
         boom = float(rng.uniform(x[-len(x) // 5], x[-1] + 0.3))
         losses = start * (1 - depth / (1 + np.exp(-(x - mid) / width))) + start * 10 ** (3 * (x - boom))
     return lrs, losses, start
-
-
-def make_inputs(part: str, seed: int) -> dict:
-    """Hidden inputs from ``seed``: random starting points, sweeps and loss curves."""
-    part = _part(part).name
-    rng = np.random.default_rng([int(seed) % 2**63, sum(map(ord, part))])
-    if part == "one_step":
-        lrs = np.logspace(rng.uniform(-5, -2), rng.uniform(0, 0.4), int(rng.integers(20, 81)))
-        theta0 = float(rng.choice([-1, 1]) * rng.uniform(0.5, 8) + 3)
-        return {"lrs": lrs.tolist(), "theta0": theta0}
-    lrs, losses, start = _curve(rng)
-    if part == "useful_range":
-        return {"lrs": lrs.tolist(), "losses": losses.tolist(), "start_loss": start}
-    return {"lrs": lrs.tolist(), "losses": losses.tolist()}
-
-
-def visible_inputs(part: str) -> dict:
-    """The lecture's sweep: 50 rates from 1e-4 to 2, one step from theta0 = 0."""
-    p = _part(part)
-    part = p.name
-    lrs = _lecture_sweep()
-    if part == "one_step":
-        return {"lrs": lrs.tolist(), "theta0": 0.0}
-    losses = one_step_range_test(lrs, 0.0)
-    if part == "useful_range":
-        return {"lrs": lrs.tolist(), "losses": losses.tolist(), "start_loss": float(J(0.0))}
-    return {"lrs": lrs.tolist(), "losses": losses.tolist()}
-
-
-def evaluate(part: str, target_obj, inputs: dict) -> dict:
-    """Call the student's function for ``part``; results as plain floats."""
-    p = _part(part)
-    part = p.name
-    if not callable(target_obj):
-        raise TypeError(f"{p.target} must be a function, got {type(target_obj).__name__}")
-    lrs = np.asarray(inputs["lrs"], dtype=np.float64)
-    if part == "one_step":
-        return {"losses": call_vectorized(target_obj, lrs, inputs["theta0"],
-                                          what="one_step_losses(lrs, theta0)")}
-    losses = np.asarray(inputs["losses"], dtype=np.float64)
-    if part == "useful_range":
-        out = target_obj(lrs.copy(), losses.copy(), inputs["start_loss"])
-        return {"range": to_floats(out, "useful_range(lrs, losses, start_loss)", size=2)}
-    out = target_obj(lrs.copy(), losses.copy())
-    return {"lr": to_floats(out, "suggest_lr(lrs, losses)", size=1)}
-
-
-def reference(part: str, inputs: dict) -> dict:
-    """Reference values from :mod:`lrcourse.range_test`."""
-    part = getattr(part, "name", part)
-    lrs = np.asarray(inputs["lrs"], dtype=np.float64)
-    if part in ("one_step", "plot"):
-        return {"losses": one_step_range_test(lrs, inputs["theta0"]).tolist()}
-    losses = np.asarray(inputs["losses"], dtype=np.float64)
-    if part == "useful_range":
-        return {"range": list(_ref_useful_range(lrs, losses, inputs["start_loss"], criterion="below_start"))}
-    return {"lr": [suggest_steepest(lrs, losses)]}
-
-
-def plot_values(target_obj) -> dict:
-    """The student's one-step curve and the reference on the lecture's sweep."""
-    inputs = visible_inputs("one_step")
-    return {"x": inputs["lrs"], "reference": reference("plot", inputs)["losses"],
-            "student": evaluate("one_step", target_obj, inputs)["losses"] if target_obj is not None else None}
-
-
-def score(part: str, inputs: dict, values: dict):
-    """Compare with the reference; the hint names what is wrong."""
-    p = _part(part)
-    part = p.name
-    key = {"one_step": "losses", "useful_range": "range", "suggest": "lr"}[part]
-    ref = np.asarray(reference(part, inputs)[key], dtype=np.float64)
-    try:
-        got = np.asarray(values[key], dtype=np.float64).reshape(-1)
-    except (KeyError, TypeError, ValueError):
-        return result(p, "no numeric result was recorded for this part")
-    if got.shape != ref.shape:
-        return result(p, f"expected {ref.size} number(s), got {got.size}")
-    if np.all(close(got, ref, RTOL, 1e-12 * np.max(np.abs(ref)))):
-        return result(p, "")
-    return result(p, {"one_step": _hint_one_step, "useful_range": _hint_range, "suggest": _hint_suggest}[part](
-        inputs, got, ref))
 
 
 def _hint_one_step(inputs, got, ref) -> str:
@@ -202,5 +106,93 @@ def _hint_suggest(inputs, got, ref) -> str:
     return f"your suggestion {fmt(mine)} is not one of the swept rates; return lrs[i] (reference {fmt(ref[0])})"
 
 
-__all__ = ["ASSIGNMENT", "TITLE", "PARTS", "FORBIDDEN", "make_inputs", "visible_inputs", "evaluate", "score",
-           "reference", "plot_values", "SubmissionError"]
+class RangeTest(Assignment):
+    name = "range_test"
+    title = "The learning-rate range test"
+    parts = (
+        Part("one_step", 4, "loss after one gradient step from theta0 for every trial rate", "one_step_losses"),
+        Part("useful_range", 3, "the smallest and largest rate whose loss is below the starting loss", "useful_range"),
+        Part("suggest", 3, "the rate where the loss falls fastest against log(lr)", "suggest_lr"),
+    )
+    forbidden = {"*": ('one_step_range_test', 'suggest_steepest', 'suggest_valley', 'suggest_min_over_10', 'lr_range_test')}
+    plot = Plot("one_step_losses", "learning rate (log scale)", "loss after one step",
+                "One-step range test from theta0 = 0 (50 rates from 1e-4 to 2)", logx=True)
+
+    def make_inputs(self, part: str, seed: int) -> dict:
+        """Hidden inputs from ``seed``: random starting points, sweeps and loss curves."""
+        part = self.part(part).name
+        rng = self.rng(part, seed)
+        if part == "one_step":
+            lrs = np.logspace(rng.uniform(-5, -2), rng.uniform(0, 0.4), int(rng.integers(20, 81)))
+            theta0 = float(rng.choice([-1, 1]) * rng.uniform(0.5, 8) + 3)
+            return {"lrs": lrs.tolist(), "theta0": theta0}
+        lrs, losses, start = _curve(rng)
+        if part == "useful_range":
+            return {"lrs": lrs.tolist(), "losses": losses.tolist(), "start_loss": start}
+        return {"lrs": lrs.tolist(), "losses": losses.tolist()}
+
+    def visible_inputs(self, part: str) -> dict:
+        """The lecture's sweep: 50 rates from 1e-4 to 2, one step from theta0 = 0."""
+        p = self.part(part)
+        part = p.name
+        lrs = _lecture_sweep()
+        if part == "one_step":
+            return {"lrs": lrs.tolist(), "theta0": 0.0}
+        losses = one_step_range_test(lrs, 0.0)
+        if part == "useful_range":
+            return {"lrs": lrs.tolist(), "losses": losses.tolist(), "start_loss": float(J(0.0))}
+        return {"lrs": lrs.tolist(), "losses": losses.tolist()}
+
+    def evaluate(self, part: str, target_obj, inputs: dict) -> dict:
+        """Call the student's function for ``part``; results as plain floats."""
+        p = self.part(part)
+        part = p.name
+        if not callable(target_obj):
+            raise TypeError(f"{p.target} must be a function, got {type(target_obj).__name__}")
+        lrs = np.asarray(inputs["lrs"], dtype=np.float64)
+        if part == "one_step":
+            return {"losses": call_vectorized(target_obj, lrs, inputs["theta0"],
+                                              what="one_step_losses(lrs, theta0)")}
+        losses = np.asarray(inputs["losses"], dtype=np.float64)
+        if part == "useful_range":
+            out = target_obj(lrs.copy(), losses.copy(), inputs["start_loss"])
+            return {"range": to_floats(out, "useful_range(lrs, losses, start_loss)", size=2)}
+        out = target_obj(lrs.copy(), losses.copy())
+        return {"lr": to_floats(out, "suggest_lr(lrs, losses)", size=1)}
+
+    def reference(self, part: str, inputs: dict) -> dict:
+        """Reference values from :mod:`lrcourse.stepsize.range_test`."""
+        part = getattr(part, "name", part)
+        lrs = np.asarray(inputs["lrs"], dtype=np.float64)
+        if part in ("one_step", "plot"):
+            return {"losses": one_step_range_test(lrs, inputs["theta0"]).tolist()}
+        losses = np.asarray(inputs["losses"], dtype=np.float64)
+        if part == "useful_range":
+            return {"range": list(_ref_useful_range(lrs, losses, inputs["start_loss"], criterion="below_start"))}
+        return {"lr": [suggest_steepest(lrs, losses)]}
+
+    def plot_values(self, target_obj) -> dict:
+        """The student's one-step curve and the reference on the lecture's sweep."""
+        inputs = self.visible_inputs("one_step")
+        return {"x": inputs["lrs"], "reference": self.reference("plot", inputs)["losses"],
+                "student": self.evaluate("one_step", target_obj, inputs)["losses"] if target_obj is not None else None}
+
+    def score(self, part: str, inputs: dict, values: dict):
+        """Compare with the reference; the hint names what is wrong."""
+        p = self.part(part)
+        part = p.name
+        key = {"one_step": "losses", "useful_range": "range", "suggest": "lr"}[part]
+        ref = np.asarray(self.reference(part, inputs)[key], dtype=np.float64)
+        try:
+            got = np.asarray(values[key], dtype=np.float64).reshape(-1)
+        except (KeyError, TypeError, ValueError):
+            return result(p, "no numeric result was recorded for this part")
+        if got.shape != ref.shape:
+            return result(p, f"expected {ref.size} number(s), got {got.size}")
+        if np.all(close(got, ref, RTOL, 1e-12 * np.max(np.abs(ref)))):
+            return result(p, "")
+        return result(p, {"one_step": _hint_one_step, "useful_range": _hint_range, "suggest": _hint_suggest}[part](
+            inputs, got, ref))
+
+
+ASSIGNMENT = RangeTest()

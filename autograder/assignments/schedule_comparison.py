@@ -21,28 +21,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from lrcourse.problems import exercise_quadratic
-from lrcourse.simulate import simulate_sgd
+from lrcourse.dynamics.problems import exercise_quadratic
+from lrcourse.dynamics.simulate import simulate_sgd
 
-from ..parts import Part, SubmissionError, close, first_mismatch, fmt, part_finder, result, to_floats
+from ..assignment import Assignment, Plot
+from ..parts import Part, SubmissionError, close, first_mismatch, fmt, result, to_floats
 
-ASSIGNMENT = "schedule_comparison"
-TITLE = "How the schedule changes the final loss of noisy SGD"
-PARTS = [
-    Part("run_sgd", 4, "final loss per seed of SGD driven by the given noise", "run_sgd"),
-    Part("compare", 4, "mean and spread of the final loss per schedule, same noise for every schedule", "compare"),
-    Part("conclusion", 2, "the multiple-choice conclusion", "answer"),
-]
-FORBIDDEN = ["autograder", "simulate_sgd", "compare_schedules", "SGDResult"]
-NOT_CHECKED = ["conclusion"]  # check() only verifies the answer's form, never reveals whether it is right
 CHOICES = "ABCD"
 ANSWER = "B"
 RTOL = 1e-9
-PLOT = {"target": "compare", "kind": "bar", "xlabel": "schedule", "ylabel": "final loss (mean ± std over seeds)",
-        "logy": True, "title": "Final loss after 150 noisy SGD steps, 10 seeds (same noise for all)"}
-
-_part = part_finder(ASSIGNMENT, PARTS)
-
 
 def lecture_schedules(T: int = 150, lr: float = 0.3) -> dict:
     """The six schedules of the notebook, as arrays of ``T`` rates starting at ``lr``."""
@@ -77,111 +64,12 @@ def _random_schedule(rng, T):
     return lr0 / (1 + float(rng.uniform(0.005, 0.2)) * t)
 
 
-def make_inputs(part: str, seed: int) -> dict:
-    """Hidden inputs from ``seed``: number of seeds and steps, noise draws, noise level, start, schedules."""
-    part = _part(part).name
-    rng = np.random.default_rng([int(seed) % 2**63, sum(map(ord, part))])
-    if part == "conclusion":
-        return {}
-    R, T = int(rng.integers(4, 13)), int(rng.integers(30, 160))
-    common = {"noise": rng.standard_normal((R, T)).tolist(), "noise_sd": float(rng.uniform(0.05, 1.0)),
-              "theta0": float(rng.uniform(-3, 3))}
-    if part == "run_sgd":
-        return {"lrs": _random_schedule(rng, T).tolist(), **common}
-    names = ["alpha", "bravo", "charlie", "delta", "echo"][: int(rng.integers(3, 6))]
-    schedules = {n: _random_schedule(rng, T).tolist() for n in names}
-    schedules[names[0] + "_again"] = list(schedules[names[0]])  # identical twin: must give identical results
-    return {"schedules": schedules, **common}
-
-
-def visible_inputs(part: str) -> dict:
-    """The notebook's experiment: 150 steps, 10 seeds, noise_sd = 0.3, theta0 = 0."""
-    p = _part(part)
-    part = p.name
-    if part == "conclusion":
-        return {}
-    common = {"noise": lecture_noise().tolist(), "noise_sd": 0.3, "theta0": 0.0}
-    if part == "run_sgd":
-        return {"lrs": lecture_schedules()["cosine"].tolist(), **common}
-    return {"schedules": {k: v.tolist() for k, v in lecture_schedules().items()}, **common}
-
-
-def evaluate(part: str, target_obj, inputs: dict) -> dict:
-    """Call the student's function (or read ``answer``); results as plain floats."""
-    p = _part(part)
-    part = p.name
-    if part == "conclusion":
-        if not isinstance(target_obj, str) or target_obj.strip().upper() not in tuple(CHOICES):
-            raise SubmissionError(f"answer must be one of the letters {', '.join(CHOICES)} as a string, "
-                                  f"e.g. answer = \"A\"; got {target_obj!r}")
-        return {"choice": [float(CHOICES.index(target_obj.strip().upper()))]}
-    if not callable(target_obj):
-        raise TypeError(f"{part} must be a function, got {type(target_obj).__name__}")
-    noise = np.asarray(inputs["noise"], dtype=np.float64)
-    if part == "run_sgd":
-        out = target_obj(np.asarray(inputs["lrs"], dtype=np.float64), noise.copy(), inputs["noise_sd"],
-                         inputs["theta0"])
-        return {"final": to_floats(out, "run_sgd(lrs, noise, noise_sd, theta0)", size=noise.shape[0])}
-    schedules = {k: np.asarray(v, dtype=np.float64) for k, v in inputs["schedules"].items()}
-    out = target_obj(schedules, noise.copy(), inputs["noise_sd"], inputs["theta0"])
-    if not isinstance(out, Mapping):
-        raise SubmissionError(f"compare must return a dict {{name: (mean, std)}}, got {type(out).__name__}")
-    missing = [k for k in schedules if k not in out]
-    if missing:
-        raise SubmissionError(f"compare's result has no entry for schedule(s) {', '.join(map(repr, missing))}")
-    pairs = [to_floats(out[k], f"compare(...)[{k!r}]", size=2) for k in schedules]
-    return {"mean": [m for m, _ in pairs], "std": [s for _, s in pairs]}
-
-
 def _final_losses(lrs, noise, noise_sd, theta0):
     lrs = np.asarray(lrs, dtype=np.float64)
     noise = np.asarray(noise, dtype=np.float64)
     res = simulate_sgd(exercise_quadratic(), lrs, lrs.size, runs=noise.shape[0], theta0=float(theta0),
                        noise_sd=float(noise_sd), noise=noise, keep_theta=False)
     return res.loss[:, -1]
-
-
-def reference(part: str, inputs: dict) -> dict:
-    """Reference results from :func:`lrcourse.simulate_sgd` (explicit noise, common to all schedules)."""
-    part = getattr(part, "name", part)
-    if part == "conclusion":
-        return {"choice": [float(CHOICES.index(ANSWER))]}
-    if part == "run_sgd":
-        return {"final": _final_losses(inputs["lrs"], inputs["noise"], inputs["noise_sd"], inputs["theta0"]).tolist()}
-    finals = [_final_losses(v, inputs["noise"], inputs["noise_sd"], inputs["theta0"])
-              for v in inputs["schedules"].values()]
-    return {"mean": [float(np.mean(f)) for f in finals], "std": [float(np.std(f)) for f in finals],
-            "std1": [float(np.std(f, ddof=1)) for f in finals]}
-
-
-def plot_values(target_obj) -> dict:
-    """Mean ± std per schedule, the student's against the reference, in the notebook's experiment."""
-    inputs = visible_inputs("compare")
-    ref = reference("compare", inputs)
-    mine = evaluate("compare", target_obj, inputs) if target_obj is not None else {"mean": None, "std": None}
-    return {"x": list(inputs["schedules"]), "reference": ref["mean"], "reference_err": ref["std"],
-            "student": mine["mean"], "student_err": mine["std"]}
-
-
-def score(part: str, inputs: dict, values: dict):
-    """Compare with the reference; the hint names what is wrong."""
-    p = _part(part)
-    part = p.name
-    ref = reference(part, inputs)
-    try:
-        got = {k: np.asarray(values[k], dtype=np.float64).reshape(-1) for k in ref if k != "std1"}
-    except (KeyError, TypeError, ValueError):
-        return result(p, "no numeric result was recorded for this part")
-    for k, v in got.items():
-        if v.shape != (len(ref[k]),):
-            return result(p, f"expected {len(ref[k])} value(s) for {k}, got {v.size}")
-    if part == "conclusion":
-        mine = CHOICES[int(got["choice"][0])] if 0 <= got["choice"][0] < len(CHOICES) else "?"
-        return result(p, "" if mine == ANSWER else f"answer {mine} is not the best explanation; look again at "
-                                                    f"where each schedule's learning rate ends")
-    if part == "run_sgd":
-        return result(p, _hint_run(inputs, got["final"], np.asarray(ref["final"])))
-    return result(p, _hint_compare(inputs, got, ref))
 
 
 def _hint_run(inputs, got, ref) -> str:
@@ -230,3 +118,113 @@ def _hint_compare(inputs, got, ref) -> str:
         return (f"the mean for {names[i]!r} is right but the std is {fmt(got['std'][i])}, reference "
                 f"{fmt(ref['std'][i])} (np.std of the final losses over seeds)")
     return f"mean final loss for {names[i]!r}: yours {fmt(got['mean'][i])}, the reference {fmt(ref['mean'][i])}"
+
+
+class ScheduleComparison(Assignment):
+    name = "schedule_comparison"
+    title = "How the schedule changes the final loss of noisy SGD"
+    parts = (
+        Part("run_sgd", 4, "final loss per seed of SGD driven by the given noise", "run_sgd"),
+        Part("compare", 4, "mean and spread of the final loss per schedule, same noise for every schedule", "compare"),
+        Part("conclusion", 2, "the multiple-choice conclusion", "answer"),
+    )
+    forbidden = {"*": ('simulate_sgd', 'compare_schedules', 'SGDResult')}
+    not_checked = ("conclusion",)  # check() only verifies the answer's form, never reveals whether it is right
+    plot = Plot("compare", "schedule", "final loss (mean ± std over seeds)",
+                "Final loss after 150 noisy SGD steps, 10 seeds (same noise for all)", kind="bar", logy=True)
+
+    def make_inputs(self, part: str, seed: int) -> dict:
+        """Hidden inputs from ``seed``: number of seeds and steps, noise draws, noise level, start, schedules."""
+        part = self.part(part).name
+        rng = self.rng(part, seed)
+        if part == "conclusion":
+            return {}
+        R, T = int(rng.integers(4, 13)), int(rng.integers(30, 160))
+        common = {"noise": rng.standard_normal((R, T)).tolist(), "noise_sd": float(rng.uniform(0.05, 1.0)),
+                  "theta0": float(rng.uniform(-3, 3))}
+        if part == "run_sgd":
+            return {"lrs": _random_schedule(rng, T).tolist(), **common}
+        names = ["alpha", "bravo", "charlie", "delta", "echo"][: int(rng.integers(3, 6))]
+        schedules = {n: _random_schedule(rng, T).tolist() for n in names}
+        schedules[names[0] + "_again"] = list(schedules[names[0]])  # identical twin: must give identical results
+        return {"schedules": schedules, **common}
+
+    def visible_inputs(self, part: str) -> dict:
+        """The notebook's experiment: 150 steps, 10 seeds, noise_sd = 0.3, theta0 = 0."""
+        p = self.part(part)
+        part = p.name
+        if part == "conclusion":
+            return {}
+        common = {"noise": lecture_noise().tolist(), "noise_sd": 0.3, "theta0": 0.0}
+        if part == "run_sgd":
+            return {"lrs": lecture_schedules()["cosine"].tolist(), **common}
+        return {"schedules": {k: v.tolist() for k, v in lecture_schedules().items()}, **common}
+
+    def evaluate(self, part: str, target_obj, inputs: dict) -> dict:
+        """Call the student's function (or read ``answer``); results as plain floats."""
+        p = self.part(part)
+        part = p.name
+        if part == "conclusion":
+            if not isinstance(target_obj, str) or target_obj.strip().upper() not in tuple(CHOICES):
+                raise SubmissionError(f"answer must be one of the letters {', '.join(CHOICES)} as a string, "
+                                      f"e.g. answer = \"A\"; got {target_obj!r}")
+            return {"choice": [float(CHOICES.index(target_obj.strip().upper()))]}
+        if not callable(target_obj):
+            raise TypeError(f"{part} must be a function, got {type(target_obj).__name__}")
+        noise = np.asarray(inputs["noise"], dtype=np.float64)
+        if part == "run_sgd":
+            out = target_obj(np.asarray(inputs["lrs"], dtype=np.float64), noise.copy(), inputs["noise_sd"],
+                             inputs["theta0"])
+            return {"final": to_floats(out, "run_sgd(lrs, noise, noise_sd, theta0)", size=noise.shape[0])}
+        schedules = {k: np.asarray(v, dtype=np.float64) for k, v in inputs["schedules"].items()}
+        out = target_obj(schedules, noise.copy(), inputs["noise_sd"], inputs["theta0"])
+        if not isinstance(out, Mapping):
+            raise SubmissionError(f"compare must return a dict {{name: (mean, std)}}, got {type(out).__name__}")
+        missing = [k for k in schedules if k not in out]
+        if missing:
+            raise SubmissionError(f"compare's result has no entry for schedule(s) {', '.join(map(repr, missing))}")
+        pairs = [to_floats(out[k], f"compare(...)[{k!r}]", size=2) for k in schedules]
+        return {"mean": [m for m, _ in pairs], "std": [s for _, s in pairs]}
+
+    def reference(self, part: str, inputs: dict) -> dict:
+        """Reference results from :func:`lrcourse.simulate_sgd` (explicit noise, common to all schedules)."""
+        part = getattr(part, "name", part)
+        if part == "conclusion":
+            return {"choice": [float(CHOICES.index(ANSWER))]}
+        if part == "run_sgd":
+            return {"final": _final_losses(inputs["lrs"], inputs["noise"], inputs["noise_sd"], inputs["theta0"]).tolist()}
+        finals = [_final_losses(v, inputs["noise"], inputs["noise_sd"], inputs["theta0"])
+                  for v in inputs["schedules"].values()]
+        return {"mean": [float(np.mean(f)) for f in finals], "std": [float(np.std(f)) for f in finals],
+                "std1": [float(np.std(f, ddof=1)) for f in finals]}
+
+    def plot_values(self, target_obj) -> dict:
+        """Mean ± std per schedule, the student's against the reference, in the notebook's experiment."""
+        inputs = self.visible_inputs("compare")
+        ref = self.reference("compare", inputs)
+        mine = self.evaluate("compare", target_obj, inputs) if target_obj is not None else {"mean": None, "std": None}
+        return {"x": list(inputs["schedules"]), "reference": ref["mean"], "reference_err": ref["std"],
+                "student": mine["mean"], "student_err": mine["std"]}
+
+    def score(self, part: str, inputs: dict, values: dict):
+        """Compare with the reference; the hint names what is wrong."""
+        p = self.part(part)
+        part = p.name
+        ref = self.reference(part, inputs)
+        try:
+            got = {k: np.asarray(values[k], dtype=np.float64).reshape(-1) for k in ref if k != "std1"}
+        except (KeyError, TypeError, ValueError):
+            return result(p, "no numeric result was recorded for this part")
+        for k, v in got.items():
+            if v.shape != (len(ref[k]),):
+                return result(p, f"expected {len(ref[k])} value(s) for {k}, got {v.size}")
+        if part == "conclusion":
+            mine = CHOICES[int(got["choice"][0])] if 0 <= got["choice"][0] < len(CHOICES) else "?"
+            return result(p, "" if mine == ANSWER else f"answer {mine} is not the best explanation; look again at "
+                                                        f"where each schedule's learning rate ends")
+        if part == "run_sgd":
+            return result(p, _hint_run(inputs, got["final"], np.asarray(ref["final"])))
+        return result(p, _hint_compare(inputs, got, ref))
+
+
+ASSIGNMENT = ScheduleComparison()

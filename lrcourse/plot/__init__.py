@@ -1,6 +1,6 @@
 """Figures for the course, in one consistent style (``lrcourse.plot.<function>``)."""
 
-from ._style import use_headless_backend
+from .style import use_headless_backend
 from .dynamics import plot_final_losses, plot_loss_bands, plot_trajectories, plot_variance_check
 from .range_test import (
     plot_descent_paths,

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import _validate as check
-from ._style import color, linestyle, new_axes
+from .style import color, linestyle, new_axes
 
 __all__ = ["plot_trajectories", "plot_loss_bands", "plot_variance_check", "plot_final_losses"]
 
 
 def _results(results) -> dict:
-    from ..simulate import Comparison, SGDResult
+    from ..dynamics.simulate import Comparison, SGDResult
 
     if isinstance(results, SGDResult):
         return {"SGD": results}
@@ -42,7 +42,7 @@ def plot_trajectories(result, *, ax=None, coord: int | None = None, max_runs: in
     index : int
         Colour index.
     """
-    from ..simulate import SGDResult
+    from ..dynamics.simulate import SGDResult
 
     if not isinstance(result, SGDResult):
         raise TypeError(f"result must be an SGDResult, got {type(result).__name__}")
@@ -125,9 +125,9 @@ def plot_variance_check(check_result, *, ax=None, show_continuous: bool = True):
 
     Parameters
     ----------
-    check_result : lrcourse.diffusion.VarianceCheck
+    check_result : lrcourse.dynamics.diffusion.VarianceCheck
     """
-    from ..diffusion import VarianceCheck
+    from ..dynamics.diffusion import VarianceCheck
 
     if not isinstance(check_result, VarianceCheck):
         raise TypeError(f"check_result must be a VarianceCheck, got {type(check_result).__name__}")

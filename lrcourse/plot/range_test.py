@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import _validate as check
-from ._style import color, linestyle, new_axes
+from .style import color, linestyle, new_axes
 
 __all__ = [
     "plot_range_test",
@@ -21,7 +21,7 @@ _MARKERS = {"steepest": "v", "min/10": "s", "valley": "o"}
 
 
 def plot_range_test(result, *, ax=None, suggestions=True, raw=True, clip=True, title=None):
-    """Raw and smoothed loss of a :class:`~lrcourse.range_test.RangeTestResult` against the rate (log x).
+    """Raw and smoothed loss of a :class:`~lrcourse.stepsize.range_test.RangeTestResult` against the rate (log x).
 
     Suggested rates are marked on the smoothed curve and listed in the legend. With ``clip=True`` the
     y-axis stops a little above the starting loss, so the final blow-up does not flatten the curve.
@@ -92,7 +92,7 @@ def plot_descent_paths(results, f=None, *, ax=None, bounds=None, levels=30, titl
 
     ``results``: a result, a list of results or ``{label: result}``. ``bounds = (x1min, x1max, x2min,
     x2max)`` defaults to the trajectories' box with a margin. ``f`` must accept points with a last axis
-    of length 2 (e.g. :func:`lrcourse.linesearch.boyd_function`).
+    of length 2 (e.g. :func:`lrcourse.stepsize.linesearch.boyd_function`).
     """
     if hasattr(results, "x"):
         results = [results]

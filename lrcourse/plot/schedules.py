@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import _validate as check
-from ..base import Schedule
-from ._style import color, linestyle, new_axes
+from ..schedules.base import Schedule
+from .style import color, linestyle, new_axes
 
 __all__ = ["plot_schedules", "schedule_gallery", "gallery_schedules"]
 

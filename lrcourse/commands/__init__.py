@@ -1,1 +1,0 @@
-"""Subcommands of the ``lrcourse`` CLI, one module each (discovered by :mod:`lrcourse.cli`)."""

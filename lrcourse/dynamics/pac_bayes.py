@@ -1,0 +1,56 @@
+r"""A PAC-Bayes view of the learning rate: the step that makes the SGD posterior match the prior.
+
+Model the SGD iterates near a minimum of curvature :math:`\lambda` with gradient-noise variance
+:math:`\sigma^2` as a Gaussian posterior :math:`Q = N(w, s^2)` whose variance is the stationary
+variance of SGD, :math:`s^2 \approx \eta\sigma^2 / (2\lambda)` (small-step limit of
+:math:`\eta\sigma^2/(\lambda(2 - \eta\lambda))`). Against a prior :math:`P = N(0, \tau^2)`,
+
+.. math::
+
+    \mathrm{KL}(Q\,\|\,P) = \frac12\Bigl(\frac{s^2 + w^2}{\tau^2} - 1 - \ln\frac{s^2}{\tau^2}\Bigr),
+
+which is smallest in :math:`s^2` at :math:`s^2 = \tau^2`, that is
+
+.. math::
+
+    \eta^\star = \frac{2\lambda\tau^2}{\sigma^2} .
+
+Larger for sharper curvature, smaller for noisier gradients, larger for a wider prior.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _validate as check
+
+__all__ = ["pac_bayes_optimal_lr", "pac_bayes_kl", "sgd_posterior_variance"]
+
+
+def pac_bayes_optimal_lr(curvature: float, sigma: float, tau: float) -> float:
+    r""":math:`\eta^\star = 2\lambda\tau^2/\sigma^2` (curvature :math:`\lambda`, noise sd :math:`\sigma`, prior sd :math:`\tau`)."""
+    lam = check.positive("curvature", curvature)
+    sigma = check.positive("sigma", sigma)
+    tau = check.positive("tau", tau)
+    return 2 * lam * tau**2 / sigma**2
+
+
+def sgd_posterior_variance(lr, curvature: float, sigma: float):
+    r"""Posterior variance :math:`s^2 = \eta\sigma^2/(2\lambda)` of the Gaussian SGD model."""
+    e = check.array("lr", lr)
+    if np.any(e < 0):
+        raise ValueError("lr must be >= 0")
+    out = e * check.positive("sigma", sigma) ** 2 / (2 * check.positive("curvature", curvature))
+    return float(out) if out.ndim == 0 else out
+
+
+def pac_bayes_kl(lr, *, curvature: float, sigma: float, tau: float, mean: float = 0.0):
+    r""":math:`\mathrm{KL}(N(w, s^2)\,\|\,N(0, \tau^2))` with :math:`s^2 = \eta\sigma^2/(2\lambda)` (element-wise in ``lr``)."""
+    e = check.array("lr", lr)
+    if np.any(e <= 0):
+        raise ValueError("lr must be > 0")
+    tau = check.positive("tau", tau)
+    w = check.real("mean", mean)
+    s2 = sgd_posterior_variance(e, curvature, sigma)
+    out = 0.5 * ((s2 + w * w) / tau**2 - 1 - np.log(s2 / tau**2))
+    return float(out) if np.ndim(out) == 0 else out

@@ -1,0 +1,280 @@
+"""Cyclical schedules stepped per mini-batch: CyclicLR (Smith 2017) and the one-cycle policy (Smith 2018).
+
+Both also cycle the momentum in the opposite direction to the learning rate; ``sched.momentum(t)``
+returns it (torch writes it into the optimizer's ``momentum`` or ``betas[0]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .. import _validate as check
+from .base import Schedule, Tail, _set
+from .pytorch import _call_per_step
+
+__all__ = ["CyclicLR", "OneCycleLR", "three_phase_one_cycle"]
+
+
+@dataclass(frozen=True)
+class CyclicLR(Schedule):
+    r"""Cycle the rate between ``base_lr`` and ``max_lr`` with a triangular wave.
+
+    With :math:`S = s_{up} + s_{down}`, the cycle :math:`c = \lfloor 1 + t/S \rfloor`, the position
+    in the cycle :math:`x = 1 + t/S - c` and :math:`r = s_{up}/S`,
+
+    .. math::
+
+        h(x) = \begin{cases} x / r & x \le r \\ (x - 1)/(r - 1) & x > r \end{cases},\qquad
+        \eta_t = \eta_{base} + (\eta_{max} - \eta_{base})\,h(x)\,\phi
+
+    where the amplitude scale :math:`\phi` is ``1`` (``"triangular"``), :math:`2^{-(c-1)}`
+    (``"triangular2"``), :math:`\gamma^t` (``"exp_range"``) or ``scale_fn`` of the cycle or step.
+
+    Parameters
+    ----------
+    base_lr, max_lr : float
+        Lower and upper bounds, ``0 < base_lr``, ``max_lr >= base_lr``.
+    step_size_up : int, default 2000
+        Steps of the rising half.
+    step_size_down : int, optional
+        Steps of the falling half (default: ``step_size_up``).
+    mode : {"triangular", "triangular2", "exp_range"}
+        Built-in amplitude policy, ignored when ``scale_fn`` is given.
+    gamma : float, default 1.0
+        Base of ``"exp_range"``, in ``(0, 1]``.
+    scale_fn : callable, optional
+        Custom amplitude ``phi(x)``, with ``x`` the cycle number or the step (``scale_mode``).
+    scale_mode : {"cycle", "iterations"}
+        Argument of ``scale_fn``.
+    cycle_momentum : bool, default True
+        Whether :meth:`momentum` cycles between ``max_momentum`` and ``base_momentum``.
+    base_momentum, max_momentum : float
+        Momentum bounds (momentum is high when the rate is low).
+    """
+
+    base_lr: float
+    max_lr: float
+    step_size_up: int = 2000
+    step_size_down: int | None = None
+    mode: str = "triangular"
+    gamma: float = 1.0
+    scale_fn: Callable | None = None
+    scale_mode: str = "cycle"
+    cycle_momentum: bool = True
+    base_momentum: float = 0.8
+    max_momentum: float = 0.9
+
+    def __post_init__(self):
+        _set(self, "base_lr", check.positive("base_lr", self.base_lr))
+        _set(self, "max_lr", check.positive("max_lr", self.max_lr))
+        if self.max_lr < self.base_lr:
+            raise ValueError(f"max_lr must be >= base_lr, got max_lr={self.max_lr} < base_lr={self.base_lr}")
+        _set(self, "step_size_up", check.integer("step_size_up", self.step_size_up, minimum=1))
+        if self.step_size_down is not None:
+            _set(self, "step_size_down", check.integer("step_size_down", self.step_size_down, minimum=1))
+        _set(self, "gamma", check.in_range("gamma", self.gamma, 0.0, 1.0, low_open=True))
+        if self.scale_fn is None:
+            check.choice("mode", self.mode, ("triangular", "triangular2", "exp_range"))
+        else:
+            check.function("scale_fn", self.scale_fn)
+            check.choice("scale_mode", self.scale_mode, ("cycle", "iterations"))
+        _set(self, "base_momentum", check.in_range("base_momentum", self.base_momentum, 0.0, 1.0))
+        _set(self, "max_momentum", check.in_range("max_momentum", self.max_momentum, 0.0, 1.0))
+        if self.cycle_momentum and self.max_momentum < self.base_momentum:
+            raise ValueError("max_momentum must be >= base_momentum")
+
+    def _shape(self, t):
+        """Return ``(h, phi)``: the triangular position and the amplitude scale at each step."""
+        up = float(self.step_size_up)
+        down = float(self.step_size_down) if self.step_size_down is not None else up
+        total = up + down
+        ratio = up / total
+        cycle = np.floor(1 + t / total)
+        x = 1.0 + t / total - cycle
+        h = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
+        if self.scale_fn is not None:
+            arg = cycle if self.scale_mode == "cycle" else t
+            phi = _call_per_step(self.scale_fn, arg, "scale_fn")
+        elif self.mode == "triangular":
+            phi = np.ones_like(t)
+        elif self.mode == "triangular2":
+            phi = 1 / 2.0 ** (cycle - 1)
+        else:
+            phi = self.gamma**t
+        return h, phi
+
+    def _evaluate(self, t):
+        h, phi = self._shape(t)
+        return self.base_lr + (self.max_lr - self.base_lr) * h * phi
+
+    def momentum(self, t):
+        r"""Cycled momentum :math:`\mu_t = \mu_{max} - (\mu_{max} - \mu_{base})\,h(x)\,\phi`."""
+        if not self.cycle_momentum:
+            raise ValueError("cycle_momentum is False: this schedule leaves the momentum alone")
+        arr, scalar = check.steps(t)
+        h, phi = self._shape(arr)
+        out = self.max_momentum - (self.max_momentum - self.base_momentum) * h * phi
+        return float(out) if scalar else out
+
+    def _tail(self):
+        if self.scale_fn is None and self.mode == "triangular":
+            return Tail("power", 0.0)
+        return None
+
+
+def _anneal(strategy: str, start, end, pct):
+    if strategy == "cos":
+        return end + (start - end) / 2.0 * (np.cos(np.pi * pct) + 1)
+    return (end - start) * pct + start
+
+
+@dataclass(frozen=True)
+class OneCycleLR(Schedule):
+    r"""The one-cycle policy: warm up to ``max_lr``, then anneal far below the start.
+
+    With :math:`\eta_{init} = \eta_{max}/d` and :math:`\eta_{min} = \eta_{init}/d_f`, two phases
+    (default) go :math:`\eta_{init} \to \eta_{max}` over the first ``pct_start`` of ``total_steps``
+    and :math:`\eta_{max} \to \eta_{min}` over the rest. With ``three_phase=True``:
+    :math:`\eta_{init} \to \eta_{max} \to \eta_{init}` (each ``pct_start``), then
+    :math:`\eta_{init} \to \eta_{min}`. Inside phase :math:`k` from step :math:`a_k` to :math:`b_k`,
+    with :math:`p = (t - a_k)/(b_k - a_k)`, the cosine strategy interpolates
+    :math:`\eta = e + \tfrac12 (s - e)(1 + \cos \pi p)` and the linear one :math:`s + (e - s) p`.
+    Phase ends are :math:`b_1 = \text{pct\_start}\cdot T - 1`, :math:`b_2 = 2\,\text{pct\_start}\cdot T - 2`
+    (three phases) and :math:`T - 1` (last phase), exactly as in torch.
+
+    Stepping past ``total_steps`` raises ``ValueError``, as torch does.
+
+    Parameters
+    ----------
+    max_lr : float
+        Peak learning rate.
+    total_steps : int, optional
+        Length of the cycle; or give ``epochs`` and ``steps_per_epoch``.
+    epochs, steps_per_epoch : int, optional
+        ``total_steps = epochs * steps_per_epoch``.
+    pct_start : float, default 0.3
+        Fraction of the cycle spent rising.
+    anneal_strategy : {"cos", "linear"}
+    cycle_momentum : bool, default True
+    base_momentum, max_momentum : float, default 0.85, 0.95
+    div_factor : float, default 25
+        :math:`d`, so that the start is ``max_lr / div_factor``.
+    final_div_factor : float, default 1e4
+        :math:`d_f`, so that the end is ``max_lr / (div_factor * final_div_factor)``.
+    three_phase : bool, default False
+    """
+
+    max_lr: float
+    total_steps: int | None = None
+    epochs: int | None = None
+    steps_per_epoch: int | None = None
+    pct_start: float = 0.3
+    anneal_strategy: str = "cos"
+    cycle_momentum: bool = True
+    base_momentum: float = 0.85
+    max_momentum: float = 0.95
+    div_factor: float = 25.0
+    final_div_factor: float = 1e4
+    three_phase: bool = False
+
+    def __post_init__(self):
+        _set(self, "max_lr", check.positive("max_lr", self.max_lr))
+        if self.total_steps is not None:
+            _set(self, "total_steps", check.integer("total_steps", self.total_steps, minimum=1))
+        elif self.epochs is not None and self.steps_per_epoch is not None:
+            epochs = check.integer("epochs", self.epochs, minimum=1)
+            per = check.integer("steps_per_epoch", self.steps_per_epoch, minimum=1)
+            _set(self, "total_steps", epochs * per)
+        else:
+            raise ValueError("give either total_steps or both epochs and steps_per_epoch")
+        _set(self, "pct_start", check.in_range("pct_start", self.pct_start, 0.0, 1.0))
+        check.choice("anneal_strategy", self.anneal_strategy, ("cos", "linear"))
+        _set(self, "div_factor", check.positive("div_factor", self.div_factor))
+        _set(self, "final_div_factor", check.positive("final_div_factor", self.final_div_factor))
+        _set(self, "base_momentum", check.in_range("base_momentum", self.base_momentum, 0.0, 1.0))
+        _set(self, "max_momentum", check.in_range("max_momentum", self.max_momentum, 0.0, 1.0))
+        ends = [end for end, *_ in self._phases()]
+        starts = [0.0] + ends[:-1]
+        for k, (a, b) in enumerate(zip(starts, ends), start=1):
+            if b <= a:
+                raise ValueError(
+                    f"pct_start={self.pct_start} with total_steps={self.total_steps} leaves phase {k} "
+                    f"of the cycle empty (it would run from step {a:g} to {b:g}); "
+                    "use more total_steps or another pct_start"
+                )
+
+    @property
+    def initial_lr(self) -> float:
+        return self.max_lr / self.div_factor
+
+    @property
+    def min_lr(self) -> float:
+        return self.initial_lr / self.final_div_factor
+
+    def _phases(self):
+        """``(end_step, start_lr, end_lr, start_momentum, end_momentum)`` for each phase."""
+        T, p = self.total_steps, self.pct_start
+        init, peak, low = self.max_lr / self.div_factor, self.max_lr, self.max_lr / self.div_factor / self.final_div_factor
+        lo_m, hi_m = self.base_momentum, self.max_momentum
+        if self.three_phase:
+            return [
+                (float(p * T) - 1, init, peak, hi_m, lo_m),
+                (float(2 * p * T) - 2, peak, init, lo_m, hi_m),
+                (T - 1, init, low, hi_m, hi_m),
+            ]
+        return [(float(p * T) - 1, init, peak, hi_m, lo_m), (T - 1, peak, low, lo_m, hi_m)]
+
+    def _interpolate(self, t, use_momentum: bool):
+        if t.size and t.max() > self.total_steps:
+            raise ValueError(
+                f"t={t.max():g} is past total_steps={self.total_steps}: the one-cycle policy is over "
+                "(torch raises here too)"
+            )
+        out = np.empty_like(t)
+        done = np.zeros(t.shape, dtype=bool)
+        start = 0.0
+        phases = self._phases()
+        for k, (end, s_lr, e_lr, s_m, e_m) in enumerate(phases):
+            here = ~done if k == len(phases) - 1 else (~done & (t <= end))
+            pct = (t[here] - start) / (end - start)
+            s, e = (s_m, e_m) if use_momentum else (s_lr, e_lr)
+            out[here] = _anneal(self.anneal_strategy, s, e, pct)
+            done |= here
+            start = end
+        return out
+
+    def _evaluate(self, t):
+        return self._interpolate(t, use_momentum=False)
+
+    def momentum(self, t):
+        """Momentum cycled inversely to the rate, from ``max_momentum`` down to ``base_momentum`` and back."""
+        if not self.cycle_momentum:
+            raise ValueError("cycle_momentum is False: this schedule leaves the momentum alone")
+        arr, scalar = check.steps(t)
+        out = self._interpolate(arr, use_momentum=True)
+        return float(out) if scalar else out
+
+    def _tail(self):
+        return Tail("zero", 0.0)  # undefined past total_steps; a finite budget
+
+
+def three_phase_one_cycle(max_lr: float, total_steps: int) -> OneCycleLR:
+    r"""The lecture's 45/45/10 one-cycle policy.
+
+    Linear rise from :math:`\eta_{max}/10` to :math:`\eta_{max}` over 45 % of the steps, linear fall
+    back over the next 45 %, then a linear fall to :math:`\eta_{max}/100` over the last 10 %.
+    It is :class:`OneCycleLR` with ``pct_start=0.45, anneal_strategy="linear", div_factor=10,
+    final_div_factor=10, three_phase=True``.
+    """
+    return OneCycleLR(
+        max_lr=max_lr,
+        total_steps=total_steps,
+        pct_start=0.45,
+        anneal_strategy="linear",
+        div_factor=10.0,
+        final_div_factor=10.0,
+        three_phase=True,
+    )
