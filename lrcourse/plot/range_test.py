@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -20,38 +22,100 @@ __all__ = [
 _MARKERS = {"steepest": "v", "min/10": "s", "valley": "o"}
 
 
-def plot_range_test(result, *, ax=None, suggestions=True, raw=True, clip=True, title=None):
-    """Raw and smoothed loss of a :class:`~lrcourse.stepsize.range_test.RangeTestResult` against the rate (log x).
+def _columns(a):
+    a = np.asarray(a, dtype=np.float64)
+    return a[:, None] if a.ndim == 1 else a
 
-    Suggested rates are marked on the smoothed curve and listed in the legend. With ``clip=True`` the
-    y-axis stops a little above the starting loss, so the final blow-up does not flatten the curve.
+
+def plot_range_test(result, *, ax=None, suggestions=True, raw=True, clip=True, title=None):
+    """A range test as a student should read it: raw losses, the zero-lag smoothed curve, every
+    suggestion marked ON THE RAW CURVE with its reason and (for several runs) its spread.
+
+    - one run: the raw batch losses (thin line); several runs: their median and the band between the
+      lowest and highest run;
+    - the smoothed curve the suggestions come from (:func:`lrcourse.smooth_centered`, no lag);
+    - each run's end (divergence or a non-finite loss) as a cross;
+    - each suggestion as a hollow marker on the raw curve (hollow and of decreasing size, so markers
+      that coincide stay visible), with a horizontal bar over its spread across runs; the legend says
+      why the rule picks it;
+    - theory references (``result.references``) as dotted vertical lines.
+
+    With ``clip=True`` the y-axis stops a little above the starting loss so the blow-up does not
+    flatten the curve.
     """
-    for attr in ("lrs", "losses", "smoothed", "suggestions"):
+    for attr in ("lrs", "losses", "smoothed", "suggestions", "ends"):
         if not hasattr(result, attr):
             raise TypeError(f"result must be a RangeTestResult, missing attribute {attr!r}")
-    ax = new_axes(ax)
     if len(result.lrs) == 0:
         raise ValueError("result holds no points to plot")
+    from ..stepsize.range_test import RULES
+
+    ax = new_axes(ax, figsize=(10, 4.2))
+    lrs = np.asarray(result.lrs)
+    raw_runs, smooth_runs = _columns(result.losses), _columns(result.smoothed)
+    runs = raw_runs.shape[1]
+    with np.errstate(all="ignore"), _quiet_nan_warnings():
+        shown = np.where(np.isfinite(raw_runs), raw_runs, np.nan)
+        raw_mid = np.nanmedian(shown, axis=1)
+        smooth_mid = np.nanmedian(smooth_runs, axis=1)
     if raw:
-        ax.plot(result.lrs, result.losses, color=color(7), lw=1, alpha=0.5, label="batch loss")
-    ax.plot(result.lrs, result.smoothed, color=color(0), lw=2, label="smoothed loss")
+        if runs == 1:
+            ax.plot(lrs, raw_mid, color=color(7), lw=1, alpha=0.6, label="batch loss")
+        else:
+            with _quiet_nan_warnings():
+                ax.fill_between(lrs, np.nanmin(shown, axis=1), np.nanmax(shown, axis=1), color=color(7), alpha=0.2,
+                                lw=0, label=f"batch loss, {runs} runs (lowest to highest)")
+            ax.plot(lrs, raw_mid, color=color(7), lw=1, alpha=0.8, label="batch loss, median run")
+    ax.plot(lrs, smooth_mid, color=color(0), lw=2.2, label="smoothed (centred, no lag)")
     if suggestions:
-        for i, (name, lr) in enumerate(result.suggestions.items()):
-            y = np.interp(np.log(lr), np.log(result.lrs), result.smoothed)
-            ax.plot([lr], [y], linestyle="none", marker=_MARKERS.get(name, "D"), markersize=9, color=color(i + 1),
-                    label=f"{name}: {lr:.3g}")
+        order = list(result.suggestions.items())
+        for k, (name, lr) in enumerate(order):
+            y = float(np.interp(np.log(lr), np.log(lrs), np.where(np.isfinite(raw_mid), raw_mid, smooth_mid)))
+            label = f"{name} {lr:.3g}: {RULES.get(name, '')}"
+            spread = getattr(result, "spread", {}).get(name)
+            xerr = None
+            if spread is not None and runs > 1:
+                xerr = [[lr - spread[0]], [spread[1] - lr]]
+                label += f" (runs: {spread[0]:.2g} to {spread[1]:.2g})"
+            ax.errorbar([lr], [y], xerr=xerr, marker=_MARKERS.get(name, "D"), markersize=13 - 3 * k,
+                        mfc="none", mew=2, color=color(k + 1), capsize=4, linestyle="none", label=label,
+                        zorder=5 + k)
+    for j, (label, lr) in enumerate(getattr(result, "references", {}).items()):
+        ax.axvline(lr, color=color(4 + j), ls=":", lw=1.5, label=f"theory: {label} = {lr:.3g}")
     ax.set_xscale("log")
     if clip:
-        low = min(np.min(result.smoothed), np.min(result.losses) if raw else np.inf)
-        top = float(result.smoothed[0])
+        finite = shown[np.isfinite(shown)] if raw else smooth_runs[np.isfinite(smooth_runs)]
+        low = float(min(np.nanmin(smooth_mid), finite.min() if finite.size else np.inf))
+        top = float(smooth_mid[np.isfinite(smooth_mid)][0])
         span = max(top - low, 1e-12)
-        ax.set_ylim(low - 0.05 * span, top + 0.3 * span)
+        ax.set_ylim(low - 0.05 * span, top + 0.35 * span)
+    ceiling = ax.get_ylim()[1]
+    for r, end in enumerate(np.atleast_1d(result.ends)):
+        value = raw_runs[int(end), r]
+        if result.end_reasons[r] != "completed":
+            ax.plot([lrs[int(end)]], [min(value, ceiling) if np.isfinite(value) else ceiling], marker="x", color=color(3),
+                    markersize=8, mew=2, linestyle="none",
+                    label=("end of a run (diverged or non-finite; drawn at the top when off the chart)"
+                           if r == 0 else None), clip_on=False)
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("training loss")
+    lag = getattr(result, "ema_lag", 0.0)
+    if lag and len(lrs) > 1:
+        decades = lag * abs(np.log10(lrs[-1] / lrs[0])) / (len(lrs) - 1)
+        ax.text(0.01, 0.02, f"stop rule: exponential average, lags {lag:.0f} points ({decades:.2g} decades); "
+                            "suggestions use the centred curve", transform=ax.transAxes, fontsize=7, color=color(7))
     title = title or ("LR range test" + (" (stopped: divergence)" if result.stopped_early else ""))
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax
+
+
+@contextlib.contextmanager
+def _quiet_nan_warnings():
+    """Silence NumPy's all-NaN warnings (points after a run's end are NaN on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 def plot_one_step_range_test(lrs, losses, *, start_loss=None, useful=None, ax=None, title="Loss after one step"):
