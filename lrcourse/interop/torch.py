@@ -156,3 +156,8 @@ def trace(scheduler, steps: int, *, metrics=None, fractional_epochs=None) -> np.
             else:
                 scheduler.step()
         return np.asarray(out, dtype=np.float64)
+
+
+from .torch_range_test import TorchRangeTestResult, range_test  # noqa: E402  (lrcourse.torch.range_test)
+
+__all__ += ["range_test", "TorchRangeTestResult"]
