@@ -9,7 +9,7 @@ import numpy as np
 from .. import _validate as check
 from .style import color, linestyle, new_axes
 
-__all__ = ["plot_trajectories", "plot_loss_bands", "plot_variance_check", "plot_final_losses"]
+__all__ = ["plot_trajectories", "plot_loss_bands", "plot_variance_check", "plot_final_losses", "plot_comparison"]
 
 
 def _results(results) -> dict:
@@ -141,3 +141,97 @@ def plot_variance_check(check_result, *, ax=None, show_continuous: bool = True):
     ax.set_ylabel(r"Var[$\theta_t$]")
     ax.legend()
     return ax
+
+
+def plot_comparison(comparison, schedules=None, *, quantiles=(0.1, 0.9), xlabel="step", ylabel="loss",
+                    log: bool = True, title=None):
+    """A schedule comparison a reader can tell apart: one small panel per schedule, a final-loss strip.
+
+    - one panel per schedule (shared axes): its centre line (median over runs) and quantile band, with
+      the best schedule's median drawn in grey in every other panel for reference;
+    - a strip of the final losses, one row per schedule sorted from best to worst (every run a dot, the
+      median a bar), so the spread over seeds is visible without overlapping bands;
+    - when ``schedules`` (``{name: Schedule}``) is given, their learning rates under the panels.
+
+    Parameters
+    ----------
+    comparison : Comparison or dict name -> SGDResult
+    schedules : dict name -> Schedule, optional
+    quantiles : (low, high)
+        Band limits across runs.
+    xlabel, ylabel : str
+    log : bool
+        Logarithmic loss axes.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    items = _results(comparison)
+    lo = check.in_range("quantiles[0]", quantiles[0], 0.0, 1.0)
+    hi = check.in_range("quantiles[1]", quantiles[1], 0.0, 1.0)
+    if lo >= hi:
+        raise ValueError(f"quantiles must be increasing, got {quantiles}")
+    names = list(items)
+    finals = {n: r.final_loss[~r.diverged] for n, r in items.items()}
+    median = {n: float(np.median(f)) if f.size else np.inf for n, f in finals.items()}
+    ranked = sorted(names, key=median.get)
+    cols = min(3, len(names))
+    rows = -(-len(names) // cols)
+    extra = 1 if schedules else 0
+    fig = plt.figure(figsize=(4.2 * cols + 4.5, 2.6 * (rows + extra) + 0.6), layout="constrained")
+    grid = fig.add_gridspec(rows + extra, cols + 1, width_ratios=[1] * cols + [1.3])
+    panels = []
+    best = items[ranked[0]]
+    best_mid = np.median(best.loss[~best.diverged] if best.n_diverged < best.runs else best.loss, axis=0)
+    for k, name in enumerate(names):
+        ax = fig.add_subplot(grid[k // cols, k % cols], sharex=panels[0] if panels else None,
+                             sharey=panels[0] if panels else None)
+        panels.append(ax)
+        res = items[name]
+        loss = res.loss[~res.diverged] if res.n_diverged < res.runs else res.loss
+        q_lo, mid, q_hi = np.quantile(loss, [lo, 0.5, hi], axis=0)
+        i = names.index(name)
+        if name != ranked[0]:
+            ax.plot(best.steps, best_mid, color="0.55", lw=1.2, ls="--", label=f"best: {ranked[0]}")
+        ax.fill_between(res.steps, q_lo, q_hi, color=color(i), alpha=0.25, lw=0)
+        ax.plot(res.steps, mid, color=color(i), lw=2, label=f"{name} (median)")
+        div = f", {res.n_diverged} diverged" if res.n_diverged else ""
+        ax.set_title(f"{name}: final median {median[name]:.3g}{div}", fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        if log:
+            ax.set_yscale("log")
+        if k % cols == 0:
+            ax.set_ylabel(f"{ylabel}\n(median, {100 * lo:g}-{100 * hi:g}% band)", fontsize=8)
+        if k // cols == rows - 1:
+            ax.set_xlabel(xlabel)
+        ax.legend(fontsize=7, loc="upper right")
+    strip = fig.add_subplot(grid[:rows, cols])
+    for row, name in enumerate(reversed(ranked)):
+        f = finals[name]
+        jitter = np.linspace(-0.25, 0.25, f.size) if f.size > 1 else np.zeros(f.size)
+        i = names.index(name)
+        strip.plot(f, row + jitter, "o", color=color(i), alpha=0.35, markersize=3, mew=0)
+        strip.plot([median[name]] * 2, [row - 0.35, row + 0.35], color=color(i), lw=3)
+    strip.set_yticks(range(len(ranked)), list(reversed(ranked)))
+    if log:
+        strip.set_xscale("log")
+    strip.set_xlabel(f"final {ylabel} (each dot a run, bar: median)")
+    strip.set_title("ranked by median final value", fontsize=9)
+    strip.grid(True, which="both", axis="x", alpha=0.3)
+    if schedules:
+        ax = fig.add_subplot(grid[rows, :cols])
+        t = np.arange(int(max(r.lr.size for r in items.values())))
+        for name, sched in schedules.items():
+            i = names.index(name) if name in names else len(names)
+            ax.plot(t, sched(t), color=color(i), ls=linestyle(i), lw=1.5, label=name)
+        ax.set_xlabel("update")
+        ax.set_ylabel("learning rate")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7, ncol=min(6, len(schedules)))
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
+from . import _output
 
 NAME = "compare"
 HELP = "compare learning-rate schedules over many seeds (noisy quadratic or digits); write a figure and a table"
@@ -13,11 +12,13 @@ starting at --lr, on the same random draws for every schedule (common random num
 
   quadratic: SGD on J(theta) = (theta - 3)^2 with Gaussian gradient noise (--noise-sd), --runs
              seeds simulated at once, --steps updates each.
-  digits:    softmax regression on scikit-learn's digits (lrcourse.interop.digits.train_digits), --runs
-             seeds, --epochs epochs; the schedules are sized for epochs * steps per epoch.
+  digits:    softmax regression on scikit-learn's digits, --runs seeds, --epochs epochs; the
+             schedules are sized for epochs * steps per epoch.
 
-Writes compare.png (loss curves with mean and 10-90% band) and compare.csv (final loss per schedule:
-mean, std, median, quantiles, diverged runs) into --out and prints the table."""
+Writes compare-<problem>.png (one panel per schedule and the final losses ranked) and
+compare-<problem>.csv (final loss per schedule: mean, std, median, quantiles, diverged runs) into
+--out, prints the table and a note on why the winner wins. Existing outputs are only replaced with
+--force."""
 
 
 def configure(parser):
@@ -32,23 +33,23 @@ def configure(parser):
     parser.add_argument("--epochs", type=int, default=10, help="digits epochs (default: 10)")
     parser.add_argument("--batch-size", type=int, default=32, help="digits mini-batch size (default: 32)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--out", default="compare-output", help="output directory (default: compare-output)")
+    _output.add_arguments(parser, "compare-output", "the figure and the table")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
 def _check_args(args):
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
-    if args.runs is not None and args.runs < 1:
-        raise ValueError(f"--runs must be >= 1, got {args.runs}")
-    if args.steps < 2:
-        raise ValueError(f"--steps must be >= 2, got {args.steps}")
-    if args.lr is not None and not args.lr > 0:
-        raise ValueError(f"--lr must be > 0, got {args.lr}")
-    if args.noise_sd < 0:
-        raise ValueError(f"--noise-sd must be >= 0, got {args.noise_sd}")
-    if args.epochs < 1 or args.batch_size < 1:
-        raise ValueError("--epochs and --batch-size must be >= 1")
+    import math
+
+    rules = [("--seed", args.seed, args.seed >= 0, ">= 0"),
+             ("--runs", args.runs, args.runs is None or args.runs >= 1, ">= 1"),
+             ("--steps", args.steps, args.steps >= 2, ">= 2"),
+             ("--lr", args.lr, args.lr is None or (args.lr > 0 and math.isfinite(args.lr)), "a finite number > 0"),
+             ("--noise-sd", args.noise_sd, args.noise_sd >= 0 and math.isfinite(args.noise_sd), "finite and >= 0"),
+             ("--epochs", args.epochs, args.epochs >= 1, ">= 1"),
+             ("--batch-size", args.batch_size, args.batch_size >= 1, ">= 1")]
+    for option, value, ok, need in rules:
+        if not ok:
+            raise ValueError(f"{option} must be {need}, got {value}")
 
 
 def _quadratic(args):
@@ -57,114 +58,100 @@ def _quadratic(args):
     from ...dynamics.problems import exercise_quadratic
     from ...dynamics.simulate import compare_schedules, standard_schedules
 
-    runs = args.runs or 1000
-    lr = args.lr or 0.3
-    schedules = standard_schedules(lr, args.steps)
-    comp = compare_schedules(exercise_quadratic(), schedules, args.steps, runs, noise_sd=args.noise_sd,
-                             rng=np.random.default_rng(args.seed), keep_theta=False,
-                             progress=not args.no_progress)
-    return schedules, comp.table, ("loss", comp), args.steps
+    schedules = standard_schedules(args.lr or 0.3, args.steps)
+    comp = compare_schedules(exercise_quadratic(), schedules, args.steps, args.runs or 1000, noise_sd=args.noise_sd,
+                             rng=np.random.default_rng(args.seed), keep_theta=False, progress=not args.no_progress)
+    return schedules, comp, f"{args.steps} steps"
 
 
 def _digits(args):
+    """Train every schedule on every seed; the validation-loss curves as a :class:`Comparison`."""
     import numpy as np
     from tqdm.auto import tqdm
 
-    try:
-        from ...interop.digits import digits_steps_per_epoch, train_digits
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ValueError(f"--problem digits needs lrcourse.interop.digits, which could not be imported: {exc}") from None
-    from ...dynamics.simulate import standard_schedules
+    from ...dynamics.simulate import Comparison, SGDResult, standard_schedules
+    from ...interop.digits import digits_steps_per_epoch, train_digits
 
     runs = args.runs or 3
-    lr = args.lr or 0.1
     total = args.epochs * digits_steps_per_epoch(args.batch_size)
-    schedules = standard_schedules(lr, total)
-    curves, table = {}, []
-    jobs = [(name, s) for name in schedules for s in range(runs)]
-    with tqdm(total=len(jobs), desc="digits runs", disable=args.no_progress) as bar:
+    schedules = standard_schedules(args.lr or 0.1, total)
+    results = {}
+    with tqdm(total=len(schedules) * runs, desc="digits runs", disable=args.no_progress) as bar:
         for name, sched in schedules.items():
-            val, n_div = [], 0
+            curves, diverged = np.full((runs, args.epochs), np.nan), np.zeros(runs, dtype=bool)
             for k in range(runs):
                 res = train_digits(sched, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed + k,
                                    model="softmax")
-                val.append(np.asarray(res.history["val_loss"], dtype=float))
-                n_div += bool(getattr(res, "diverged", False))
+                val = np.asarray(res.history["val_loss"], dtype=float)
+                curves[k, :val.size] = val
+                diverged[k] = bool(res.diverged) or val.size < args.epochs or not np.all(np.isfinite(val))
                 bar.update(1)
-            length = min(len(v) for v in val)
-            curves[name] = np.stack([v[:length] for v in val])
-            final = np.array([v[-1] for v in val])
-            ok = np.isfinite(final) & np.array([len(v) == args.epochs for v in val])
-            stats = final[ok]
-            q10, med, q90 = np.quantile(stats, [0.1, 0.5, 0.9]) if stats.size else (np.nan,) * 3
-            table.append(dict(schedule=name, runs=runs, diverged=max(n_div, int((~ok).sum())),
-                              mean=float(stats.mean()) if stats.size else np.nan,
-                              std=float(stats.std(ddof=1)) if stats.size > 1 else 0.0,
-                              median=float(med), q10=float(q10), q90=float(q90)))
-    return schedules, table, ("val_loss", curves), total
+            lrs = sched(np.arange(total))
+            results[name] = SGDResult(theta=None, loss=curves, steps=np.arange(1, args.epochs + 1), lr=lrs,
+                                      effective_decay=np.zeros(total), decay_product=np.ones(total + 1),
+                                      final_theta=np.zeros(runs), diverged=diverged,
+                                      diverged_at=np.where(diverged, 0, -1))
+    table = [dict(schedule=name, **res.summary()) for name, res in results.items()]
+    return schedules, Comparison(results, table), f"{args.epochs} epochs"
 
 
-def _figure(schedules, kind, steps, path, problem):
-    import matplotlib.pyplot as plt
+def _notes(comp, schedules, budget: str, problem: str) -> list:
+    """Plain-language reasons for the ranking, most of all when the plain constant rate wins."""
     import numpy as np
 
-    from ...plot.style import color, linestyle
-    from ...plot.dynamics import plot_loss_bands
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
-    label, data = kind
-    if label == "loss":
-        plot_loss_bands(data, ax=ax1)
-        ax1.set_title(f"SGD on (theta-3)^2, {data.table[0]['runs']} runs per schedule")
-    else:
-        ax1.grid(True, alpha=0.3)
-        for i, (name, curves) in enumerate(data.items()):
-            ep = np.arange(1, curves.shape[1] + 1)
-            lo, hi = np.quantile(curves, [0.1, 0.9], axis=0)
-            ax1.plot(ep, curves.mean(axis=0), color=color(i), ls=linestyle(i), label=name)
-            ax1.fill_between(ep, lo, hi, color=color(i), alpha=0.18, lw=0)
-        ax1.set_xlabel("epoch")
-        ax1.set_ylabel("validation loss (mean, band 10-90% of seeds)")
-        ax1.set_title("softmax regression on digits")
-        ax1.legend()
-    t = np.arange(steps)
-    ax2.grid(True, alpha=0.3)
-    for i, (name, s) in enumerate(schedules.items()):
-        ax2.plot(t, s(t), color=color(i), ls=linestyle(i), label=name)
-    ax2.set_xlabel("step")
-    ax2.set_ylabel("learning rate")
-    ax2.set_title("schedules")
-    ax2.legend()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _format(table) -> str:
-    head = f"{'schedule':<15} {'mean':>11} {'std':>11} {'median':>11} {'q10':>11} {'q90':>11} {'diverged':>8}"
-    rows = [head, "-" * len(head)]
-    for r in table:
-        rows.append(f"{r['schedule']:<15} {r['mean']:>11.4g} {r['std']:>11.4g} {r['median']:>11.4g} "
-                    f"{r['q10']:>11.4g} {r['q90']:>11.4g} {r['diverged']:>8d}")
-    return "\n".join(rows)
+    medians = {row["schedule"]: row["median"] for row in comp.table}
+    winner = min(medians, key=lambda n: medians[n] if np.isfinite(medians[n]) else np.inf)
+    steps = next(iter(comp.results.values())).lr.size
+    mean_lr = {n: float(np.mean(s(np.arange(steps)))) for n, s in schedules.items()}
+    notes = [f"winner: {winner} (lowest median final loss {medians[winner]:.4g}); average learning rate of "
+             "each schedule over the run: " + ", ".join(f"{n} {v:.3g}" for n, v in mean_lr.items())]
+    if winner == "constant":
+        curve = np.nanmedian(comp.results["constant"].loss, axis=0)
+        tail = curve[-max(2, curve.size // 5):]
+        still_falling = tail[-1] < 0.97 * tail[0]
+        notes.append(
+            "why the constant rate wins here: it keeps the largest average rate, so within "
+            f"{budget} it travels furthest." + (
+                " Its loss is still falling at the end: training is limited by progress, not by gradient noise, "
+                "and decaying schedules only pay off once the loss reaches its noise floor (try a longer budget)."
+                if still_falling else
+                " Its loss has flattened, yet the decays ended early at small rates that had not finished the job."))
+    elif mean_lr.get(winner, 0) < mean_lr.get("constant", 0):
+        notes.append(f"why {winner} wins: with noisy gradients the loss settles at a floor that grows with the "
+                     f"learning rate; {winner} ends at a small rate ({schedules[winner](steps - 1):.3g}) and so at a "
+                     f"lower floor than the constant rate ({schedules['constant'](steps - 1):.3g}).")
+    diverged = [row["schedule"] for row in comp.table if row["diverged"]]
+    if diverged:
+        notes.append(f"diverged runs in: {', '.join(diverged)} (excluded from the statistics); lower --lr.")
+    return notes
 
 
 def run(args) -> int:
+    from ...plot.dynamics import plot_comparison
     from ...plot.style import use_headless_backend
 
     _check_args(args)
+    png, table_csv = _output.targets(args.out, [f"compare-{args.problem}.png", f"compare-{args.problem}.csv"],
+                                     args.force)
     use_headless_backend()
-    schedules, table, kind, steps = _digits(args) if args.problem == "digits" else _quadratic(args)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    columns = ("schedule", "runs", "diverged", "mean", "std", "median", "q10", "q90")
-    with open(out / "compare.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        for row in table:
-            writer.writerow({k: row[k] for k in columns})
-    _figure(schedules, kind, steps, out / "compare.png", args.problem)
+    schedules, comp, budget = _digits(args) if args.problem == "digits" else _quadratic(args)
+    comp.to_csv(table_csv)
+    runs = comp.table[0]["runs"]
+    if args.problem == "digits":
+        title = f"Softmax regression on digits, {runs} seeds, {budget}: validation loss"
+        fig = plot_comparison(comp, schedules, xlabel="epoch", ylabel="validation loss", title=title)
+    else:
+        title = f"SGD on (theta - 3)^2 with gradient noise {args.noise_sd:g}, {runs} runs, {budget}"
+        fig = plot_comparison(comp, schedules, title=title)
+    fig.savefig(png, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
     what = "final loss" if args.problem == "quadratic" else "final validation loss"
-    print(f"{what} per schedule ({args.problem}):")
-    print(_format(table))
-    print(f"wrote {out / 'compare.png'} and {out / 'compare.csv'}")
+    print(f"{what} per schedule ({args.problem}, same random draws for every schedule):")
+    print(comp.format_table())
+    for note in _notes(comp, schedules, budget, args.problem):
+        print(f"- {note}")
+    print(f"figure: {png.resolve()}")
+    print(f"table:  {table_csv.resolve()}")
     return 0
