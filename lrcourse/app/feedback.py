@@ -68,6 +68,9 @@ class Summary:
     def __repr__(self) -> str:
         return f"<{self.assignment}: {self.earned}/{self.total} points on the visible checks>"
 
+    def _ipython_display_(self):
+        """Nothing more to show in a notebook: ``check()`` already printed the table and drew the figure."""
+
 
 def _targets(module, objects) -> dict:
     """Map each target name of the assignment to the object the student passed (or None)."""
@@ -157,13 +160,19 @@ def _known():
 
 
 def _plot(module, target):
-    """Draw the student's values against the reference; a note on the figure if the student's code fails."""
+    """Draw the student's values over the reference and show WHERE they differ.
+
+    Line plots get a second panel with the difference (yours - reference), and every point that
+    differs is marked on both panels, the first one labelled with both values: an off-by-one curve
+    that looks identical at a glance is visibly wrong at its first differing step.
+    """
     import matplotlib.pyplot as plt
 
-    from ..plot.style import color, new_axes
+    from autograder.parts import close, fmt
+
+    from ..plot.style import color
 
     spec = module.plot
-    ax = new_axes(figsize=(8, 3.6))
     note = None
     try:
         data = module.plot_values(target)
@@ -171,29 +180,66 @@ def _plot(module, target):
         data, note = module.plot_values(None), f"your code raised {type(exc).__name__}: {exc}"[:120]
     if target is None:
         note = "nothing of yours to plot yet"
-    if spec.kind == "bar":
+    mine = data.get("student")
+    ref = np.asarray(data["reference"], dtype=np.float64)
+    differ = np.zeros(ref.shape, dtype=bool)
+    if mine is not None:
+        mine = np.asarray(mine, dtype=np.float64)
+        scale = float(np.nanmax(np.abs(ref))) if ref.size else 1.0
+        differ = ~close(mine, ref, module.rtol, 1e-12 * scale) if mine.shape == ref.shape else np.ones(ref.shape, bool)
+    line = spec.kind != "bar"
+    rows = 2 if line and mine is not None and mine.shape == ref.shape else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(8, 3.6 if rows == 1 else 5.2), sharex=True, squeeze=False,
+                             height_ratios=[3, 1.3][:rows], layout="constrained")
+    ax = axes[0, 0]
+    ax.grid(True, which="both", alpha=0.3)
+    if not line:
         x = np.arange(len(data["x"]))
-        ax.errorbar(x - 0.12, data["reference"], yerr=data.get("reference_err"), fmt="o", capsize=4,
-                    color=color(0), label="reference")
-        if data.get("student") is not None:
-            ax.errorbar(x + 0.12, data["student"], yerr=data.get("student_err"), fmt="s", capsize=4,
-                        color=color(1), label="yours")
+        ax.errorbar(x - 0.12, ref, yerr=data.get("reference_err"), fmt="o", capsize=4, color=color(0),
+                    label="reference")
+        if mine is not None:
+            ax.errorbar(x + 0.12, mine, yerr=data.get("student_err"), fmt="s", capsize=4, color=color(1),
+                        label="yours")
+            if differ.any():
+                ax.plot(x[differ] + 0.12, mine[differ], "o", ms=14, mfc="none", mec=color(3), mew=2,
+                        label="differs from the reference")
         ax.set_xticks(x, data["x"], rotation=20)
     else:
-        ax.plot(data["x"], data["reference"], color=color(0), lw=3, alpha=0.45, label="reference")
-        if data.get("student") is not None:
-            ax.plot(data["x"], data["student"], color=color(1), lw=1.3, ls="--", label="yours")
-    if spec.logx:
-        ax.set_xscale("log")
+        xs = np.asarray(data["x"], dtype=np.float64)
+        ax.plot(xs, ref, color=color(0), lw=3, alpha=0.45, label="reference")
+        if mine is not None:
+            ax.plot(xs if mine.shape == ref.shape else np.arange(mine.size), mine, color=color(1), lw=1.3, ls="--",
+                    label="yours")
+            if rows == 2 and differ.any():
+                first = int(np.flatnonzero(differ)[0])
+                ax.plot(xs[differ], mine[differ], "x", color=color(3), ms=5, label=f"differs ({differ.sum()} points)")
+                ax.axvline(xs[first], color=color(3), lw=1, ls=":")
+                ax.annotate(f"first difference at {spec.xlabel} {fmt(xs[first])}:\nyours {fmt(mine[first])}, "
+                            f"reference {fmt(ref[first])}", xy=(xs[first], mine[first]), xytext=(0.55, 0.8),
+                            textcoords="axes fraction", fontsize=8, color=color(3),
+                            arrowprops={"arrowstyle": "->", "color": color(3)})
+        if rows == 2:
+            diff = axes[1, 0]
+            diff.grid(True, alpha=0.3)
+            diff.axhline(0.0, color="0.4", lw=1)
+            diff.plot(xs, mine - ref, color=color(3) if differ.any() else color(2), lw=1.2)
+            diff.set_ylabel("yours - reference", fontsize=8)
+            diff.set_xlabel(spec.xlabel)
+            if not differ.any():
+                diff.text(0.5, 0.5, "no difference", transform=diff.transAxes, ha="center", va="center",
+                          color=color(2))
+    for a in axes[:, 0]:
+        if spec.logx:
+            a.set_xscale("log")
     if spec.logy:
         ax.set_yscale("log")
-    ax.set_xlabel(spec.xlabel)
+    if rows == 1:
+        ax.set_xlabel(spec.xlabel)
     ax.set_ylabel(spec.ylabel)
     ax.set_title(spec.title or module.title, fontsize=10)
     if note:
         ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", color=color(3), wrap=True)
-    ax.legend()
-    fig = ax.figure
+    ax.legend(fontsize=8)
     if _inline():
         plt.show()
     return fig
