@@ -60,8 +60,22 @@ def test_plot_shows_student_and_reference_curves():
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert set(lines) == {"reference", "yours"}
     np.testing.assert_allclose(lines["yours"].get_ydata(), lines["reference"].get_ydata(), rtol=1e-9)
-    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "learning rate"
+    diff = summary.figure.axes[1]
+    assert diff.get_xlabel() == "epoch" and ax.get_ylabel() == "learning rate"
     assert ax.get_legend() is not None
+    assert any(t.get_text() == "no difference" for t in diff.texts)
+
+
+def test_plot_marks_where_an_off_by_one_student_differs():
+    summary = check("sgdr", _ns("sgdr", "off_by_one_restart")["sgdr"])
+    ax, diff = summary.figure.axes
+    marks = next(line for line in ax.get_lines() if line.get_label().startswith("differs"))
+    # the student restarts one epoch late: the curves differ exactly at the restart epochs 10, 30, 70
+    assert sorted(marks.get_xdata()) == [10.0, 30.0, 70.0]
+    notes = [t.get_text() for t in ax.texts]
+    assert any("first difference at epoch 10" in t for t in notes)
+    gap = diff.get_lines()[-1].get_ydata()
+    assert np.count_nonzero(np.abs(gap) > 1e-9) == 3
 
 
 def test_globals_and_functions_with_other_names_are_accepted():
