@@ -22,7 +22,20 @@ def test_demo_writes_the_gallery(tmp_path):
 
 
 def test_cli_reports_bad_arguments_cleanly(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "lrcourse.app.cli", "demo", "--gallery-only", "--steps", "5",
-                             "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2
-    assert "T must be an integer >= 20" in result.stderr and "Traceback" not in result.stderr
+    for steps in ("5", "0", "-3"):
+        result = subprocess.run([sys.executable, "-m", "lrcourse", "demo", "--gallery-only", "--steps", steps,
+                                 "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2
+        assert "--steps must be >= 20" in result.stderr and f"got {steps}" in result.stderr
+        assert "Traceback" not in result.stderr and not (tmp_path / "d").exists()
+
+
+def test_out_that_is_a_file_is_refused_by_every_writing_command(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("keep me")
+    for argv in (["demo", "--gallery-only"], ["site", "--no-execute"], ["compare", "--runs", "5"],
+                 ["range-test", "--problem", "quadratic"]):
+        assert main([*argv, "--out", str(target)]) == 2, argv
+        err = capsys.readouterr().err
+        assert "is an existing file" in err and str(target) in err, argv
+    assert target.read_text() == "keep me"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import _validate as check
 
-__all__ = ["EXECUTE_MODES", "default_lectures_dir", "lecture_files", "build_site"]
+__all__ = ["EXECUTE_MODES", "default_lectures_dir", "default_out", "lecture_files", "build_site"]
 
 EXECUTE_MODES = ("force", "cache", "off")
 
@@ -33,6 +33,13 @@ def _lectures(lectures) -> Path:
     if not (path / "_toc.yml").is_file() or not (path / "_config.yml").is_file():
         raise FileNotFoundError(f"lectures={str(path)!r} has no _toc.yml and _config.yml (a Jupyter Book folder)")
     return path
+
+
+def default_out() -> Path:
+    """Where the site goes by default: ``_build/site`` in the checkout."""
+    from autograder.course import REPO_ROOT
+
+    return REPO_ROOT / "_build" / "site"
 
 
 def lecture_files(lectures=None) -> list[Path]:
@@ -111,12 +118,7 @@ def build_site(out=None, lectures=None, execute: str = "force", quiet: bool = Tr
     check.choice("execute", execute, EXECUTE_MODES)
     timeout = check.integer("timeout", timeout, minimum=1)
     src = _lectures(lectures).resolve()
-    if out is None:
-        from autograder.course import REPO_ROOT
-
-        out = REPO_ROOT / "_build" / "site"
-    out = Path(out)
-    out = out.resolve()
+    out = Path(default_out() if out is None else out).resolve()
     html = out / "html"
     out.mkdir(parents=True, exist_ok=True)
     if execute == "force" and html.exists():
@@ -134,13 +136,21 @@ def build_site(out=None, lectures=None, execute: str = "force", quiet: bool = Tr
     }
     sink = io.StringIO()
     started = time.perf_counter()
-    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext(), \
-            _kernel_stderr_to(sink) if quiet else contextlib.nullcontext():
-        result = build_sphinx(
-            str(src), str(html), noconfig=True, path_config=str(src / "_config.yml"),
-            confoverrides=overrides, doctreedir=str(out / ".doctrees"), quiet=quiet,
-            freshenv=execute == "force", keep_going=False,
-        )
+    from . import site_progress
+
+    site_progress.STREAM = os.fdopen(os.dup(1), "w") if quiet else None  # the terminal, before redirection
+    try:
+        with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext(), \
+                _kernel_stderr_to(sink) if quiet else contextlib.nullcontext():
+            result = build_sphinx(
+                str(src), str(html), noconfig=True, path_config=str(src / "_config.yml"),
+                confoverrides=overrides, doctreedir=str(out / ".doctrees"), quiet=quiet,
+                freshenv=execute == "force", keep_going=False,
+            )
+    finally:
+        if site_progress.STREAM is not None:
+            site_progress.STREAM.close()
+            site_progress.STREAM = None
     if result:
         detail = sink.getvalue()[-4000:] if quiet else ""
         raise RuntimeError(f"the site build failed ({result!r}).\n{detail}")

@@ -16,7 +16,8 @@ The whole course in one command:
 Each step prints where its output is."""
 
 def configure(parser):
-    parser.add_argument("--out", default="demo-output", help="output directory (default: demo-output)")
+    parser.add_argument("--out", default="demo-output",
+                        help="output folder, rebuilt in place by every demo run (default: demo-output)")
     parser.add_argument("--steps", type=int, default=100, help="steps shown in the gallery (default: 100)")
     parser.add_argument("--gallery-only", action="store_true", help="only render the schedule gallery")
     parser.add_argument("--jobs", type=int, default=None, help="parallel grading jobs (default: all cores)")
@@ -29,10 +30,14 @@ def _step(title: str) -> float:
 
 def run(args) -> int:
     from ...plot import schedule_gallery, use_headless_backend
+    from . import _output
 
+    if args.steps < 20:
+        raise ValueError(f"--steps must be >= 20 (the gallery shows at least 20 steps per schedule), got {args.steps}")
+    if args.jobs is not None and args.jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    out = _output.folder(args.out).resolve()
     use_headless_backend()
-    out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
 
     start = _step("1. schedule gallery")
     fig = schedule_gallery(args.steps)

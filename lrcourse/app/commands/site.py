@@ -14,7 +14,8 @@ Open the printed index.html in a browser, or serve the folder:
 
 def configure(parser) -> None:
     parser.add_argument("--out", default=None, metavar="DIR",
-                        help="output folder (HTML goes to DIR/html); default: _build/site in the checkout")
+                        help="output folder (HTML goes to DIR/html; rebuilt in place); default: _build/site in the "
+                             "checkout")
     parser.add_argument("--lectures", default=None, metavar="DIR",
                         help="Jupyter Book source folder (default: the checkout's lectures/)")
     group = parser.add_mutually_exclusive_group()
@@ -26,11 +27,16 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from ..site import build_site
+    from ..site import build_site, default_out
+    from . import _output
 
+    out = _output.folder(args.out if args.out is not None else default_out())
     execute = "off" if args.no_execute else "cache" if args.cache else "force"
-    print(f"building the lecture site (notebook execution: {execute})...", flush=True)
-    index = build_site(out=args.out, lectures=args.lectures, execute=execute, quiet=not args.verbose)
+    if execute == "cache" and not (out / ".jupyter_cache").is_dir():
+        print(f"no execution cache in {out} yet: every notebook runs this time; later --cache builds re-run only "
+              "the notebooks that changed", flush=True)
+    print(f"building the lecture site into {out / 'html'} (notebook execution: {execute})...", flush=True)
+    index = build_site(out=out, lectures=args.lectures, execute=execute, quiet=not args.verbose)
     seconds = getattr(build_site, "last_seconds", float("nan"))
     print(f"built in {seconds:.0f} s")
     print(f"open {index}")
