@@ -49,6 +49,7 @@ from .linesearch import (
     newton_1d,
     newton_descent,
 )
+from .metric_loop import MetricRun, simulate_with_metric
 from .metrics import RobbinsMonro, moving_average, robbins_monro, total_variation
 from .momentum_schedule import (
     critical_damping_lr,
@@ -110,6 +111,7 @@ from .train import (
     super_convergence_demo,
     train_digits,
 )
+from .validation_restarts import RestartEvent, ValidationRestarts
 from .warmup import Warmup, WarmupStableDecay, warmup_ramp
 
 __version__ = "0.1.0"
