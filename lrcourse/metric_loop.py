@@ -75,7 +75,7 @@ def simulate_with_metric(problem, scheduler, epochs: int, steps_per_epoch: int, 
     lrs, metrics = [], []
     for epoch in range(1, epochs + 1):
         run = simulate_sgd(problem, lr, steps_per_epoch, theta0=theta, noise_sd=noise_sd, rng=rng,
-                           keep_theta=False)
+                           keep_theta=False, record_every=steps_per_epoch)   # only the epoch's end is needed
         theta = run.final_theta
         metric = float(np.mean(run.final_loss))
         lrs.append(lr)
