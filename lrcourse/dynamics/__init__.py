@@ -5,6 +5,7 @@ module             what it holds
 =================  ==================================================================================
 ``problems``       the exercise quadratic, condition-number quadratics, logistic loss, your own loss
 ``simulate``       noisy SGD / momentum / weight decay for thousands of runs at once, common random numbers
+``metric_loop``    epoch-by-epoch simulation feeding a metric-driven scheduler (plateau, validation restarts)
 ``diffusion``      the Ornstein-Uhlenbeck (SDE) variance, the noise scale ``lr/B``, linear scaling
 ``mechanics``      the energy of momentum SGD and the step size beyond which a step injects energy
 ``nesterov``       Nesterov's stability region and the critically damped learning-rate/momentum schedule
@@ -18,6 +19,7 @@ from .._lazy import attach
 __getattr__, __dir__, __all__ = attach(__name__, {
     "problems": ["Problem", "ScalarQuadratic", "exercise_quadratic", "Quadratic", "LogisticLoss",
                  "FunctionProblem", "SampledQuadratic", "as_runs"],
+    "metric_loop": ["MetricRun", "simulate_with_metric"],
     "simulate": ["SGDResult", "Comparison", "DivergenceWarning", "simulate_sgd", "compare_schedules",
                  "lr_array", "standard_normal_draws", "standard_schedules"],
     "diffusion": ["ou_variance_hyperbolic", "ou_variance", "stationary_variance", "sgd_variance",
