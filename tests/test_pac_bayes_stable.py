@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrcourse import ConstantSchedule, ScalarQuadratic, pac_bayes_optimal_lr, sgd_variance, simulate_sgd
-from lrcourse.pac_bayes_stable import pac_bayes_stable_lr
+from lrcourse import pac_bayes_stable_lr
 
 positive = st.floats(1e-2, 1e2)
 

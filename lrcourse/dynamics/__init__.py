@@ -29,7 +29,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
                "HeavyBallPath", "heavy_ball", "momentum_from_damping", "damping_from_momentum"],
     "nesterov": ["nesterov_iteration_matrix", "nesterov_spectral_radius", "nesterov_max_lr", "nesterov_stable",
                  "critical_damping_lr", "critically_damped_schedule"],
-    "pac_bayes": ["pac_bayes_optimal_lr", "pac_bayes_kl", "sgd_posterior_variance"],
+    "pac_bayes": ["pac_bayes_optimal_lr", "pac_bayes_stable_lr", "pac_bayes_kl", "sgd_posterior_variance"],
     "implicit_bias": ["separable_data", "max_margin_direction", "angle_between", "ImplicitBiasPath",
                       "implicit_bias_path"],
 })

@@ -15,7 +15,17 @@ which is smallest in :math:`s^2` at :math:`s^2 = \tau^2`, that is
 
     \eta^\star = \frac{2\lambda\tau^2}{\sigma^2} .
 
-Larger for sharper curvature, smaller for noisier gradients, larger for a wider prior.
+Smaller for noisier gradients, larger for a wider prior. It is NOT "larger for sharper curvature"
+without limit: it rests on the small-step variance, valid only for :math:`\eta\lambda \ll 1`, and soon
+exceeds the stability limit :math:`2/\lambda` (:math:`\lambda = 10`, :math:`\tau = \sigma = 1`:
+:math:`\eta^\star = 20` against a limit of 0.2). With the exact stationary variance
+:math:`s^2(\eta) = \eta\sigma^2/(\lambda(2 - \eta\lambda))`, solving :math:`s^2 = \tau^2` gives
+
+.. math:: \eta_{\mathrm{stable}} = \frac{2\lambda\tau^2}{\sigma^2 + \lambda^2\tau^2} < \frac2\lambda
+
+(:func:`pac_bayes_stable_lr`): equal to :math:`\eta^\star` to first order when :math:`\lambda\tau \ll \sigma`,
+largest at :math:`\lambda = \sigma/\tau` (value :math:`\tau/\sigma`), then falling like :math:`2/\lambda`: the
+best rate grows with the curvature only on flat enough minima.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ import numpy as np
 
 from .. import _validate as check
 
-__all__ = ["pac_bayes_optimal_lr", "pac_bayes_kl", "sgd_posterior_variance"]
+__all__ = ["pac_bayes_optimal_lr", "pac_bayes_stable_lr", "pac_bayes_kl", "sgd_posterior_variance"]
 
 
 def pac_bayes_optimal_lr(curvature: float, sigma: float, tau: float) -> float:
@@ -33,6 +43,36 @@ def pac_bayes_optimal_lr(curvature: float, sigma: float, tau: float) -> float:
     sigma = check.positive("sigma", sigma)
     tau = check.positive("tau", tau)
     return 2 * lam * tau**2 / sigma**2
+
+
+def pac_bayes_stable_lr(curvature: float, sigma: float, tau: float) -> float:
+    r"""Constant rate whose exact stationary SGD variance equals the prior variance :math:`\tau^2`.
+
+    .. math:: \eta = \frac{2\lambda\tau^2}{\sigma^2 + \lambda^2\tau^2}
+
+    Parameters
+    ----------
+    curvature : float > 0
+        :math:`\lambda`, the curvature of the basin.
+    sigma : float > 0
+        :math:`\sigma`, standard deviation of the gradient noise.
+    tau : float > 0
+        :math:`\tau`, standard deviation of the prior.
+
+    Returns
+    -------
+    float
+        A rate in :math:`(0, 2/\lambda)`, so SGD with it is stable.
+
+    Examples
+    --------
+    >>> round(pac_bayes_stable_lr(10.0, 1.0, 1.0), 4)     # the small-step formula says 20
+    0.198
+    """
+    lam = check.positive("curvature", curvature)
+    sigma = check.positive("sigma", sigma)
+    tau = check.positive("tau", tau)
+    return 2 * lam * tau**2 / (sigma**2 + (lam * tau) ** 2)
 
 
 def sgd_posterior_variance(lr, curvature: float, sigma: float):
