@@ -1,7 +1,11 @@
-"""Shared test configuration: hypothesis profiles and the headless-browser requirement."""
+"""Shared test configuration: hypothesis profiles, the headless-browser requirement, and ONE build of the
+lecture site (executing every notebook) shared by the lecture and the site tests."""
 
 import os
 import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,3 +25,28 @@ def require_chromium() -> str:
     if IN_CI:
         pytest.fail("chromium is required in CI (scripts/ensure-chromium installs Debian's package)")
     pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+@dataclass
+class BuiltSite:
+    """The site built once per test session: its HTML, the executed notebooks, the time of each page."""
+
+    out: Path
+    html: Path
+    executed: Path  # <out>/jupyter_execute/<lecture>.ipynb, with their outputs
+    seconds: float
+    page_seconds: dict
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> BuiltSite:
+    """Execute every lecture and build the website (once; tests sharing it use xdist_group("site"))."""
+    from lrcourse.app import site_progress
+    from lrcourse.app.site import build_site
+
+    out = tmp_path_factory.mktemp("site")
+    started = time.perf_counter()
+    index = build_site(out=out, execute="force")
+    seconds = time.perf_counter() - started
+    print(f"\nsite built (every lecture executed) in {seconds:.1f} s")
+    return BuiltSite(out, index.parent, out / "jupyter_execute", seconds, dict(site_progress.TIMES))

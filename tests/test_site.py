@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from browser import chromium, chromium_path, screenshot, serve
-from lrcourse.app.site import build_site, default_lectures_dir, lecture_files
+from lrcourse.app.site import default_lectures_dir, lecture_files
 
 pytestmark = [pytest.mark.site, pytest.mark.browser, pytest.mark.xdist_group("site")]
 
@@ -22,13 +21,10 @@ def _title(stem: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    chromium_path()  # skip before spending time on the build when there is no browser
-    started = time.perf_counter()
-    index = build_site(out=tmp_path_factory.mktemp("site"), execute="force")
-    print(f"\nsite built in {time.perf_counter() - started:.1f} s")
-    with serve(index.parent) as url:
-        yield index.parent, url
+def site(built_site):
+    chromium_path()
+    with serve(built_site.html) as url:
+        yield built_site.html, url
 
 
 @pytest.fixture(scope="module")

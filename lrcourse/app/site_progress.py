@@ -12,6 +12,8 @@ import time
 
 #: Where progress lines go; set by :func:`lrcourse.app.site.build_site`, None to stay silent.
 STREAM = None
+#: Seconds each page took to read (for a notebook: to execute) in the last build, by page name.
+TIMES: dict = {}
 _state: dict = {}
 
 
@@ -23,6 +25,7 @@ def _write(text: str) -> None:
 
 def _before(app, env, docnames) -> None:
     _state.update(total=len(docnames), done=0)
+    TIMES.clear()
     if docnames:
         verb = "executing and rendering" if app.config.nb_execution_mode != "off" else "rendering"
         _write(f"{verb} {len(docnames)} page(s)\n")
@@ -33,12 +36,15 @@ def _before(app, env, docnames) -> None:
 def _start(app, docname, source) -> None:
     _state["done"] = _state.get("done", 0) + 1
     _state["started"] = time.perf_counter()
+    _state["docname"] = docname
     _write(f"  [{_state['done']}/{_state.get('total', '?')}] {docname} ... ")
 
 
 def _end(app, doctree) -> None:
     if "started" in _state:
-        _write(f"{time.perf_counter() - _state.pop('started'):.1f} s\n")
+        seconds = time.perf_counter() - _state.pop("started")
+        TIMES[_state.get("docname", "?")] = seconds
+        _write(f"{seconds:.1f} s\n")
 
 
 def setup(app):
