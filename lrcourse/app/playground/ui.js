@@ -1,0 +1,289 @@
+// The playground's glue between Bokeh's widgets and the formulas: state, redraw, code, copy.
+//
+// The page (page.py) defines window.LR_PLAYGROUND = {families, warmup, state, maxCurves} and calls
+// lrPlayground.start(document) when Bokeh's document is ready; every widget calls
+// lrPlayground.changed(widget). window.lrPlayground is also the small API the browser tests use.
+(function (root) {
+  "use strict";
+  const S = root.lrSchedules, C = root.lrCodegen;
+  const config = () => root.LR_PLAYGROUND;
+  const families = () => config().families;
+  let doc = null, state = null, loading = false;
+
+  const model = name => doc.get_model_by_name(name);
+  const copy = value => JSON.parse(JSON.stringify(value));
+
+  // ---- curves ---------------------------------------------------------------------------------
+  function normalise(curve) {
+    const family = families()[curve.family];
+    const params = {};
+    if (family) for (const p of family.params) params[p.name] = p.default;
+    const warmup = {};
+    for (const p of config().warmup) warmup[p.name] = p.default;
+    return {family: curve.family, params: {...params, ...(curve.params || {})},
+      warmup: {...warmup, ...(curve.warmup || {})}, label: curve.label || null};
+  }
+
+  function xs(steps, perStep) {
+    const n = steps * perStep, out = new Array(n);
+    for (let k = 0; k < n; k++) out[k] = perStep === 1 ? k : k / perStep;
+    return out;
+  }
+
+  // {x, y, error, count}: the rates of a curve at `steps` steps, `perStep` points per step; `count`
+  // points are defined (the others lie past the end of a one-cycle schedule).
+  function evaluate(curve, steps, perStep) {
+    curve = normalise(curve);
+    const error = S.checkCurve(families(), config().warmup, curve);
+    const x = xs(steps, perStep);
+    if (error) return {x, y: [], error, count: 0};
+    const f = S.curveFunction(families(), curve);
+    const y = x.map(f);
+    let count = y.findIndex(v => Number.isNaN(v));
+    if (count < 0) count = y.length;
+    return {x: x.slice(0, count), y: y.slice(0, count), error: null, count};
+  }
+
+  function code(curve, steps, perStep) {
+    curve = normalise(curve);
+    const result = evaluate(curve, steps, perStep);
+    if (result.error) {
+      const text = `# no code: ${result.error}\n`;
+      return {torch: text, lrcourse: text};
+    }
+    const family = families()[curve.family];
+    const initial = S.initialRate(family, curve.params, S.FORMULAS[family.name](curve.params));
+    return {torch: C.torchCode(family, curve, result.count, perStep, initial),
+      lrcourse: C.lrcourseCode(family, curve, result.count, perStep)};
+  }
+
+  const short = v => (typeof v === "number" && !Number.isInteger(v) ? String(+v.toPrecision(3)) : C.py(v));
+
+  function label(curve, i) {
+    if (curve.label) return curve.label;
+    const family = families()[curve.family];
+    const parts = family.params.map(p => `${p.name}=${short(curve.params[p.name])}`);
+    const warm = curve.warmup.warmup_steps ? ` + ${curve.warmup.mode} warm-up ${curve.warmup.warmup_steps}` : "";
+    return `${i + 1}: ${family.name}(${parts.join(", ")})${warm}`;
+  }
+
+  // ---- widgets <-> the active curve ----------------------------------------------------------
+  const widgetName = (family, param) => `${family}.${param}`;
+
+  function readWidget(spec, widget) {
+    switch (spec.kind) {
+      case "bool": return widget.active;
+      case "int": return Math.round(widget.value);
+      case "ints": {
+        const text = widget.value.trim();
+        if (!text) return [];
+        return text.split(/[\s,;]+/).filter(Boolean).map(Number);
+      }
+      case "optional_int": return widget.value === null || widget.value === undefined ? null : widget.value;
+      default: return widget.value;
+    }
+  }
+
+  function writeWidget(spec, widget, value) {
+    if (spec.kind === "bool") widget.active = Boolean(value);
+    else if (spec.kind === "ints") widget.value = Array.isArray(value) ? value.join(", ") : String(value);
+    else {
+      if ((spec.kind === "int" || spec.kind === "float") && typeof value === "number") {
+        if (value > widget.end) widget.end = value;  // a value from an embed may lie past the slider
+        if (value < widget.start) widget.start = value;
+      }
+      widget.value = value;
+    }
+  }
+
+  function readActive() {
+    const name = model("family").value, family = families()[name];
+    const params = {};
+    for (const p of family.params) params[p.name] = readWidget(p, model(widgetName(name, p.name)));
+    const warmup = {};
+    for (const p of config().warmup) warmup[p.name] = readWidget(p, model(widgetName("warmup", p.name)));
+    return {family: name, params, warmup, label: null};
+  }
+
+  function showFamily(name) {
+    for (const other of Object.keys(families())) model(`group.${other}`).visible = other === name;
+  }
+
+  function loadActive() {
+    const curve = state.curves[state.active];
+    loading = true;
+    try {
+      model("family").value = curve.family;
+      const family = families()[curve.family];
+      for (const p of family.params) writeWidget(p, model(widgetName(curve.family, p.name)), curve.params[p.name]);
+      for (const p of config().warmup) writeWidget(p, model(widgetName("warmup", p.name)), curve.warmup[p.name]);
+      showFamily(curve.family);
+    } finally {
+      loading = false;
+    }
+  }
+
+  function refreshCurvePicker() {
+    const picker = model("curve");
+    loading = true;
+    try {
+      picker.options = state.curves.map((c, i) => [String(i), label(c, i)]);
+      picker.value = String(state.active);
+    } finally {
+      loading = false;
+    }
+    model("remove_curve").disabled = state.curves.length <= 1;
+    model("add_curve").disabled = state.curves.length >= config().maxCurves;
+  }
+
+  // ---- drawing ---------------------------------------------------------------------------------
+  const escapeHtml = text => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+  function redraw() {
+    const started = performance.now();
+    const messages = [];
+    for (let i = 0; i < config().maxCurves; i++) {
+      const curve = state.curves[i];
+      const result = curve ? evaluate(curve, state.steps, state.per_step) : null;
+      const shown = Boolean(result && !result.error);
+      model(`source${i}`).data = shown ? {x: result.x, y: result.y} : {x: [], y: []};
+      for (const axis of ["linear", "log"]) {
+        model(`line_${axis}${i}`).visible = shown;
+        const item = model(`legend_${axis}`).items[i];
+        item.visible = shown;
+        if (shown) item.label = {value: label(curve, i)};
+      }
+      if (result && result.error) messages.push(`<b>curve ${i + 1}</b>: ${escapeHtml(result.error)}`);
+      else if (result && result.count < state.steps * state.per_step) {
+        messages.push(`curve ${i + 1} ends at step ${result.x[result.count - 1]}: ` +
+          "a one-cycle schedule is over after total_steps (torch raises past it)");
+      }
+    }
+    model("plot_linear").visible = !state.log;
+    model("plot_log").visible = state.log;
+    const active = state.curves[state.active];
+    const note = families()[active.family].notes;
+    if (note) messages.push(`${active.family}: ${escapeHtml(note)}`);
+    model("status").text = messages.join("<br>");
+    const snippets = code(active, state.steps, state.per_step);
+    model("code_torch").text = snippets.torch;
+    model("code_lrcourse").text = snippets.lrcourse;
+    api.lastRedrawMs = performance.now() - started;
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+  function changed(widget) {
+    if (loading || !state) return;
+    const name = widget.name;
+    if (name === "curve") {
+      state.active = Number(widget.value);
+      loadActive();
+    } else if (name === "steps" || name === "per_step") {
+      state[name] = Math.round(widget.value);
+    } else if (name === "log") {
+      state.log = widget.active;
+    } else if (name === "add_curve") {
+      if (state.curves.length >= config().maxCurves) return;
+      state.curves.push({...copy(state.curves[state.active]), label: null});
+      state.active = state.curves.length - 1;
+    } else if (name === "remove_curve") {
+      if (state.curves.length <= 1) return;
+      state.curves.splice(state.active, 1);
+      state.active = Math.max(0, state.active - 1);
+      loadActive();
+    } else if (name === "copy") {
+      copyCode();
+      return;
+    } else if (name === "code_tabs") {
+      return;
+    } else {
+      if (name === "family") showFamily(widget.value);
+      state.curves[state.active] = readActive();
+    }
+    refreshCurvePicker();
+    redraw();
+  }
+
+  function copyCode() {
+    const which = model("code_tabs").active === 0 ? "code_torch" : "code_lrcourse";
+    const text = model(which).text;
+    api.lastCopied = text;
+    const button = model("copy");
+    const done = ok => {
+      button.label = ok ? "Copied" : "Select the code and copy it";
+      setTimeout(() => { button.label = "Copy code"; }, 1500);
+    };
+    if (navigator.clipboard && root.isSecureContext) {
+      navigator.clipboard.writeText(text).then(() => done(true), () => done(fallbackCopy(text)));
+    } else {
+      done(fallbackCopy(text));
+    }
+  }
+
+  function fallbackCopy(text) {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    area.remove();
+    return ok;
+  }
+
+  // ---- start -----------------------------------------------------------------------------------
+  function initialState() {
+    const fallback = config().state;
+    const query = new URLSearchParams(root.location.search).get("state");
+    if (!query) return {state: fallback, error: null};
+    try {
+      return {state: {...fallback, ...JSON.parse(query)}, error: null};
+    } catch (e) {
+      return {state: fallback, error: `the ?state= of this address is not valid JSON (${e.message}); showing the default`};
+    }
+  }
+
+  function start(document) {
+    doc = document;
+    const {state: raw, error} = initialState();
+    state = copy(raw);
+    state.curves = (state.curves || []).slice(0, config().maxCurves).map(normalise);
+    state.active = Math.min(state.active || 0, state.curves.length - 1);
+    loading = true;
+    try {
+      model("steps").value = state.steps;
+      model("per_step").value = state.per_step;
+      model("log").active = Boolean(state.log);
+      model("code_panel").visible = state.code !== false;
+    } finally {
+      loading = false;
+    }
+    loadActive();
+    refreshCurvePicker();
+    redraw();
+    if (error) model("status").text = error + "<br>" + model("status").text;
+    api.ready = true;
+  }
+
+  const api = {
+    start, changed, redraw, evaluate, code, label,
+    ready: false, lastRedrawMs: null, lastCopied: null,
+    // The values a curve {family, params, warmup} takes at steps * perStep points (NaN -> null).
+    values: (curve, steps, perStep = 1) => {
+      const r = evaluate(curve, steps, perStep);
+      return {x: r.x, y: r.y, error: r.error};
+    },
+    // Bokeh runs CustomJS callbacks asynchronously (in promise jobs): after setting widget values,
+    // await settled() before reading what the page drew.
+    settled: () => new Promise(resolve => setTimeout(resolve, 0)),
+    check: curve => S.checkCurve(families(), config().warmup, normalise(curve)),
+    state: () => copy(state),
+    plotted: i => {
+      const data = model(`source${i}`).data;
+      return {x: Array.from(data.x), y: Array.from(data.y)};
+    },
+  };
+  root.lrPlayground = api;
+})(window);
