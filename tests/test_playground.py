@@ -17,10 +17,10 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 from browser import chromium, chromium_path, screenshot, serve
-from lrcourse.app.playground import FAMILIES, Curve, write_playground
+import lrcourse as L
+from lrcourse.app.playground import FAMILIES, Curve, playground, write_playground
 from playground_strategies import PER_STEP, STEPS, build, curves
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("playground")]
@@ -390,3 +390,22 @@ def test_state_in_the_address_sets_the_curves(page, site):
         assert second.evaluate("document.body.classList.contains('embed')")
     finally:
         second.close()
+
+
+def test_notebook_embed_runs_from_its_srcdoc_alone(page):
+    """The JupyterLab form: one iframe whose srcdoc holds BokehJS and the state; no server behind it."""
+    frame_html = playground({"W=10": L.Warmup(L.CosineAnnealingLR(lr=0.25, T_max=190), 10)}, steps=201,
+                            site=False)._repr_html_()
+    other = page.context.new_page()
+    try:
+        requests = []
+        other.on("request", lambda r: requests.append(r.url))
+        other.set_content(frame_html)
+        other.frame_locator("iframe.lr-playground").locator("body").wait_for(timeout=30_000)
+        inner = other.frames[1]
+        inner.wait_for_function("window.lrPlayground && window.lrPlayground.ready", timeout=30_000)
+        y = inner.evaluate("lrPlayground.plotted(0).y")
+        assert len(y) == 201 and y[5] == pytest.approx(0.25 * 5 / 10) and max(y) == pytest.approx(0.25)
+        assert [r for r in requests if not r.startswith(("about:", "data:"))] == []
+    finally:
+        other.close()

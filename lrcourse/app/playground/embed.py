@@ -92,7 +92,8 @@ def playground(curves=None, steps: int = 200, per_step: int = 1, log: bool = Fal
     code : bool, default False
         Show the "copy as code" panel in the frame.
     height : int, optional
-        Frame height in pixels (default: fits the controls, taller with the code panel).
+        Frame height in pixels (default: fits the plot with the controls under it, as in a
+        lecture's column, and the code panel when shown).
     site : bool, optional
         Force the website form (``True``) or the self-contained form (``False``); by default the
         website form is used while ``lrcourse site`` builds the lectures.
@@ -104,7 +105,7 @@ def playground(curves=None, steps: int = 200, per_step: int = 1, log: bool = Fal
     """
     state = page_state(curves, steps=steps, per_step=per_step, log=log, code=code)
     if height is None:
-        height = 800 + (340 if code else 0)
+        height = 780 + (360 if code else 0)  # fits the stacked layout of a lecture's column
     if site is None:
         site = os.environ.get(SITE_BUILD_ENV) == "1"
     return PlaygroundFrame(state, height, site)

@@ -19,7 +19,7 @@ lrcourse, which stays the reference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["KINDS", "Param", "Family", "FAMILIES", "WARMUP", "family"]
 

@@ -118,16 +118,18 @@ def _family_select():
 def _controls():
     from bokeh.models import Button, Column, Div, Row, Select
 
-    picker = Select(name="curve", title="edit curve", options=[("0", "curve 1")], value="0", width=_CONTROLS_WIDTH - 160)
+    picker = Select(name="curve", title="edit curve", options=[("0", "curve 1")], value="0", width=_CONTROLS_WIDTH - 170)
     picker.js_on_change("value", _callback(picker))
     buttons = []
     for name, text in (("add_curve", "+ add"), ("remove_curve", "− remove")):
         button = Button(name=name, label=text, width=70, align="end")
         button.js_on_event("button_click", _callback(button))
         buttons.append(button)
-    return Column(Row(picker, *buttons), _family_select(), *_family_groups(),
-                  Div(text="<b>Warm-up in front</b> (0 steps: none)"), *[_widget("warmup", p) for p in WARMUP],
+    main = Column(Row(picker, *buttons), _family_select(), *_family_groups(), name="controls_main",
                   width=_CONTROLS_WIDTH)
+    warmup = Column(Div(text="<b>Warm-up in front</b> (0 steps: none)"), *[_widget("warmup", p) for p in WARMUP],
+                    name="controls_warmup", width=_CONTROLS_WIDTH)
+    return Column(main, warmup, name="controls", width=_CONTROLS_WIDTH)
 
 
 def _view(sources):
@@ -142,7 +144,7 @@ def _view(sources):
     per_step.js_on_change("value", _callback(per_step))
     log_axis.js_on_change("active", _callback(log_axis))
     status = Div(name="status", text="", sizing_mode="stretch_width", styles={"color": "#8a3b12"})
-    return Column(linear, log, Row(steps, per_step, log_axis), status, sizing_mode="stretch_width")
+    return Column(linear, log, Row(steps, per_step, log_axis), status, sizing_mode="stretch_width", name="view")
 
 
 def _code_panel():
@@ -161,11 +163,13 @@ def _code_panel():
 def build_document():
     """A Bokeh ``Document`` holding the playground's models; its JavaScript starts when the page is ready."""
     from bokeh.document import Document
-    from bokeh.models import Column, ColumnDataSource, CustomJS, Row
+    from bokeh.models import Column, ColumnDataSource, CustomJS, Row, Spacer
 
     sources = [ColumnDataSource(data={"x": [], "y": []}, name=f"source{i}") for i in range(MAX_CURVES)]
-    root = Column(Row(_controls(), _view(sources), sizing_mode="stretch_width"), _code_panel(),
-                  sizing_mode="stretch_width", name="playground")
+    # In a narrow frame (a lecture page) ui.js moves the two control columns from "top" into "below".
+    root = Column(Row(_controls(), _view(sources), sizing_mode="stretch_width", name="top"),
+                  Row(Spacer(width=0, height=0), name="below", sizing_mode="stretch_width"), _code_panel(), sizing_mode="stretch_width",
+                  name="playground")
     doc = Document()
     doc.add_root(root)
     doc.title = "Learning-rate schedule playground"

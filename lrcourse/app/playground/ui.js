@@ -8,7 +8,9 @@
   const S = root.lrSchedules, C = root.lrCodegen;
   const config = () => root.LR_PLAYGROUND;
   const families = () => config().families;
-  let doc = null, state = null, loading = false;
+  // Bokeh runs widget callbacks asynchronously, so writing a widget from here also ends up in
+  // changed(): every handler therefore compares with the state and ignores a change to the same value.
+  let doc = null, state = null;
 
   const model = name => doc.get_model_by_name(name);
   const copy = value => JSON.parse(JSON.stringify(value));
@@ -111,27 +113,20 @@
 
   function loadActive() {
     const curve = state.curves[state.active];
-    loading = true;
-    try {
-      model("family").value = curve.family;
-      const family = families()[curve.family];
-      for (const p of family.params) writeWidget(p, model(widgetName(curve.family, p.name)), curve.params[p.name]);
-      for (const p of config().warmup) writeWidget(p, model(widgetName("warmup", p.name)), curve.warmup[p.name]);
-      showFamily(curve.family);
-    } finally {
-      loading = false;
-    }
+    model("family").value = curve.family;
+    const family = families()[curve.family];
+    for (const p of family.params) writeWidget(p, model(widgetName(curve.family, p.name)), curve.params[p.name]);
+    for (const p of config().warmup) writeWidget(p, model(widgetName("warmup", p.name)), curve.warmup[p.name]);
+    showFamily(curve.family);
   }
+
+  // The curve without its label, to tell a real edit from a widget echoing the state.
+  const shape = curve => JSON.stringify([curve.family, curve.params, curve.warmup]);
 
   function refreshCurvePicker() {
     const picker = model("curve");
-    loading = true;
-    try {
-      picker.options = state.curves.map((c, i) => [String(i), label(c, i)]);
-      picker.value = String(state.active);
-    } finally {
-      loading = false;
-    }
+    picker.options = state.curves.map((c, i) => [String(i), label(c, i)]);
+    picker.value = String(state.active);
     model("remove_curve").disabled = state.curves.length <= 1;
     model("add_curve").disabled = state.curves.length >= config().maxCurves;
   }
@@ -173,14 +168,17 @@
 
   // ---- events ---------------------------------------------------------------------------------
   function changed(widget) {
-    if (loading || !state) return;
+    if (!state) return;
     const name = widget.name;
     if (name === "curve") {
+      if (Number(widget.value) === state.active) return;
       state.active = Number(widget.value);
       loadActive();
     } else if (name === "steps" || name === "per_step") {
+      if (Math.round(widget.value) === state[name]) return;
       state[name] = Math.round(widget.value);
     } else if (name === "log") {
+      if (widget.active === state.log) return;
       state.log = widget.active;
     } else if (name === "add_curve") {
       if (state.curves.length >= config().maxCurves) return;
@@ -197,8 +195,10 @@
     } else if (name === "code_tabs") {
       return;
     } else {
+      const edited = readActive();
+      if (shape(edited) === shape(state.curves[state.active])) return;
       if (name === "family") showFamily(widget.value);
-      state.curves[state.active] = readActive();
+      state.curves[state.active] = edited;  // an edited curve loses its given label
     }
     refreshCurvePicker();
     redraw();
@@ -234,6 +234,15 @@
   }
 
   // ---- start -----------------------------------------------------------------------------------
+  const NARROW = 960;  // px: below this (a lecture's column), the controls go under the plot
+
+  function stack() {
+    const main = model("controls_main"), warm = model("controls_warmup");
+    model("controls").children = [];
+    model("top").children = [model("view")];
+    model("below").children = [main, warm];
+  }
+
   function initialState() {
     const fallback = config().state;
     const query = new URLSearchParams(root.location.search).get("state");
@@ -251,25 +260,23 @@
     state = copy(raw);
     state.curves = (state.curves || []).slice(0, config().maxCurves).map(normalise);
     state.active = Math.min(state.active || 0, state.curves.length - 1);
-    loading = true;
-    try {
-      model("steps").value = state.steps;
-      model("per_step").value = state.per_step;
-      model("log").active = Boolean(state.log);
-      model("code_panel").visible = state.code !== false;
-    } finally {
-      loading = false;
-    }
+    state.log = Boolean(state.log);
+    model("steps").value = state.steps;
+    model("per_step").value = state.per_step;
+    model("log").active = state.log;
+    model("code_panel").visible = state.code !== false;
+    if (root.innerWidth < NARROW) stack();
     loadActive();
     refreshCurvePicker();
     redraw();
     if (error) model("status").text = error + "<br>" + model("status").text;
+    api.readyMs = performance.now();  // since the navigation started
     api.ready = true;
   }
 
   const api = {
     start, changed, redraw, evaluate, code, label,
-    ready: false, lastRedrawMs: null, lastCopied: null,
+    ready: false, readyMs: null, lastRedrawMs: null, lastCopied: null,
     // The values a curve {family, params, warmup} takes at steps * perStep points (NaN -> null).
     values: (curve, steps, perStep = 1) => {
       const r = evaluate(curve, steps, perStep);
