@@ -125,28 +125,48 @@
 
   function refreshCurvePicker() {
     const picker = model("curve");
-    picker.options = state.curves.map((c, i) => [String(i), label(c, i)]);
-    picker.value = String(state.active);
-    model("remove_curve").disabled = state.curves.length <= 1;
-    model("add_curve").disabled = state.curves.length >= config().maxCurves;
+    const options = state.curves.map((c, i) => [String(i), label(c, i)]);
+    if (JSON.stringify(options) !== JSON.stringify(picker.options)) picker.options = options;
+    setIfChanged(picker, "value", String(state.active));
+    setIfChanged(model("remove_curve"), "disabled", state.curves.length <= 1);
+    setIfChanged(model("add_curve"), "disabled", state.curves.length >= config().maxCurves);
   }
 
   // ---- drawing ---------------------------------------------------------------------------------
   const escapeHtml = text => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+  // What each curve slot shows: the curve and settings it was computed for, and the result. A slider
+  // move changes one curve, so only that slot is recomputed and handed to Bokeh again.
+  const drawn = [];
+  const TEXT_DELAY_MS = 150;  // the code and messages follow once a slider rests (laying them out costs frames)
+  let pendingText = null, textTimer = null;
+
+  function setIfChanged(obj, prop, value) {
+    if (obj[prop] !== value) obj[prop] = value;
+  }
+
+  function drawSlot(i) {
+    const curve = state.curves[i];
+    const key = curve ? `${shape(curve)}|${state.steps}|${state.per_step}` : "";
+    if (drawn[i] && drawn[i].key === key) return drawn[i];
+    const result = curve ? evaluate(curve, state.steps, state.per_step) : null;
+    const shown = Boolean(result && !result.error);
+    model(`source${i}`).data = shown ? {x: Float64Array.from(result.x), y: Float64Array.from(result.y)} : {x: [], y: []};
+    drawn[i] = {key, result, shown};
+    return drawn[i];
+  }
+
   function redraw() {
     const started = performance.now();
     const messages = [];
     for (let i = 0; i < config().maxCurves; i++) {
-      const curve = state.curves[i];
-      const result = curve ? evaluate(curve, state.steps, state.per_step) : null;
-      const shown = Boolean(result && !result.error);
-      model(`source${i}`).data = shown ? {x: result.x, y: result.y} : {x: [], y: []};
+      const {result, shown} = drawSlot(i);
       for (const axis of ["linear", "log"]) {
-        model(`line_${axis}${i}`).visible = shown;
+        setIfChanged(model(`line_${axis}${i}`), "visible", shown);
         const item = model(`legend_${axis}`).items[i];
-        item.visible = shown;
-        if (shown) item.label = {value: label(curve, i)};
+        setIfChanged(item, "visible", shown);
+        const text = shown ? label(state.curves[i], i) : `curve ${i + 1}`;
+        if (!item.label || item.label.value !== text) item.label = {value: text};
       }
       if (result && result.error) messages.push(`<b>curve ${i + 1}</b>: ${escapeHtml(result.error)}`);
       else if (result && result.count < state.steps * state.per_step) {
@@ -154,16 +174,23 @@
           "a one-cycle schedule is over after total_steps (torch raises past it)");
       }
     }
-    model("plot_linear").visible = !state.log;
-    model("plot_log").visible = state.log;
+    setIfChanged(model("plot_linear"), "visible", !state.log);
+    setIfChanged(model("plot_log"), "visible", state.log);
     const active = state.curves[state.active];
     const note = families()[active.family].notes;
     if (note) messages.push(`${active.family}: ${escapeHtml(note)}`);
-    model("status").text = messages.join("<br>");
     const snippets = code(active, state.steps, state.per_step);
-    model("code_torch").text = snippets.torch;
-    model("code_lrcourse").text = snippets.lrcourse;
+    pendingText = {status: messages.join("<br>"), code_torch: snippets.torch, code_lrcourse: snippets.lrcourse};
+    clearTimeout(textTimer);
+    textTimer = setTimeout(flushText, TEXT_DELAY_MS);
     api.lastRedrawMs = performance.now() - started;
+  }
+
+  function flushText() {
+    clearTimeout(textTimer);
+    if (!pendingText) return;
+    for (const [name, text] of Object.entries(pendingText)) setIfChanged(model(name), "text", text);
+    pendingText = null;
   }
 
   // ---- events ---------------------------------------------------------------------------------
@@ -205,6 +232,7 @@
   }
 
   function copyCode() {
+    flushText();
     const which = model("code_tabs").active === 0 ? "code_torch" : "code_lrcourse";
     const text = model(which).text;
     api.lastCopied = text;
@@ -269,7 +297,8 @@
     loadActive();
     refreshCurvePicker();
     redraw();
-    if (error) model("status").text = error + "<br>" + model("status").text;
+    if (error) pendingText.status = error + "<br>" + pendingText.status;
+    flushText();
     api.readyMs = performance.now();  // since the navigation started
     api.ready = true;
   }
@@ -283,8 +312,8 @@
       return {x: r.x, y: r.y, error: r.error};
     },
     // Bokeh runs CustomJS callbacks asynchronously (in promise jobs): after setting widget values,
-    // await settled() before reading what the page drew.
-    settled: () => new Promise(resolve => setTimeout(resolve, 0)),
+    // await settled() before reading what the page drew; it also writes the delayed code and messages.
+    settled: () => new Promise(resolve => setTimeout(() => { flushText(); resolve(); }, 0)),
     check: curve => S.checkCurve(families(), config().warmup, normalise(curve)),
     state: () => copy(state),
     plotted: i => {
