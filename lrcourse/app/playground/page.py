@@ -8,6 +8,7 @@ file, for a notebook's ``srcdoc`` iframe) or loaded from the site's ``_static/bo
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import shutil
@@ -30,10 +31,18 @@ _COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")  # 
 _CONTROLS_WIDTH = 320
 
 
-def _callback(widget):
-    from bokeh.models import CustomJS
+def _wire(root) -> None:
+    """Connect every control to the page's JavaScript: one shared callback for value changes, one per button."""
+    from bokeh.models import Button, Checkbox, CustomJS, NumericInput, Select, Slider, TextInput
 
-    return CustomJS(args={"w": widget}, code="window.lrPlayground.changed(w)")
+    changed = CustomJS(code="window.lrPlayground.changed(cb_obj)")
+    for model in root.references():
+        if isinstance(model, Button):
+            model.js_on_event("button_click", CustomJS(args={"w": model}, code="window.lrPlayground.changed(w)"))
+        elif isinstance(model, Checkbox):
+            model.js_on_change("active", changed)
+        elif isinstance(model, (NumericInput, Select, Slider, TextInput)):
+            model.js_on_change("value", changed)
 
 
 def _widget(prefix: str, p: Param):
@@ -56,7 +65,6 @@ def _widget(prefix: str, p: Param):
     else:  # "ints"
         widget = TextInput(name=name, title=f"{p.name} (comma-separated steps)",
                            value=", ".join(str(v) for v in p.default), width=width)
-    widget.js_on_change("active" if p.kind == "bool" else "value", _callback(widget))
     return widget
 
 
@@ -110,21 +118,15 @@ def _family_select():
     for fam in FAMILIES.values():
         grouped.setdefault(fam.group, []).append(fam.name)
     first = next(iter(FAMILIES))
-    select = Select(name="family", title="schedule family", options=grouped, value=first, width=_CONTROLS_WIDTH - 20)
-    select.js_on_change("value", _callback(select))
-    return select
+    return Select(name="family", title="schedule family", options=grouped, value=first, width=_CONTROLS_WIDTH - 20)
 
 
 def _controls():
     from bokeh.models import Button, Column, Div, Row, Select
 
     picker = Select(name="curve", title="edit curve", options=[("0", "curve 1")], value="0", width=_CONTROLS_WIDTH - 170)
-    picker.js_on_change("value", _callback(picker))
-    buttons = []
-    for name, text in (("add_curve", "+ add"), ("remove_curve", "− remove")):
-        button = Button(name=name, label=text, width=70, align="end")
-        button.js_on_event("button_click", _callback(button))
-        buttons.append(button)
+    buttons = [Button(name=name, label=text, width=70, align="end")
+               for name, text in (("add_curve", "+ add"), ("remove_curve", "− remove"))]
     main = Column(Row(picker, *buttons), _family_select(), *_family_groups(), name="controls_main",
                   width=_CONTROLS_WIDTH)
     warmup = Column(Div(text="<b>Warm-up in front</b> (0 steps: none)"), *[_widget("warmup", p) for p in WARMUP],
@@ -140,9 +142,6 @@ def _view(sources):
     per_step = Slider(name="per_step", title="points per step (fractional t)", start=1, end=20, step=1, value=1,
                       width=200)
     log_axis = Checkbox(name="log", label="log axis", active=False, align="center")
-    steps.js_on_change("value", _callback(steps))
-    per_step.js_on_change("value", _callback(per_step))
-    log_axis.js_on_change("active", _callback(log_axis))
     status = Div(name="status", text="", sizing_mode="stretch_width", styles={"color": "#8a3b12"})
     return Column(linear, log, Row(steps, per_step, log_axis), status, sizing_mode="stretch_width", name="view")
 
@@ -155,7 +154,6 @@ def _code_panel():
         TabPanel(title="lrcourse", child=PreText(name="code_lrcourse", text="", sizing_mode="stretch_width")),
     ])
     copy = Button(name="copy", label="Copy code", button_type="primary", width=110)
-    copy.js_on_event("button_click", _callback(copy))
     heading = Div(text="<b>Copy as code</b>: the curve being edited, in PyTorch and in lrcourse")
     return Column(Row(heading, copy), tabs, name="code_panel", sizing_mode="stretch_width")
 
@@ -170,6 +168,7 @@ def build_document():
     root = Column(Row(_controls(), _view(sources), sizing_mode="stretch_width", name="top"),
                   Row(Spacer(width=0, height=0), name="below", sizing_mode="stretch_width"), _code_panel(), sizing_mode="stretch_width",
                   name="playground")
+    _wire(root)
     doc = Document()
     doc.add_root(root)
     doc.title = "Learning-rate schedule playground"
@@ -253,12 +252,24 @@ def playground_html(curves=None, steps: int = 200, per_step: int = 1, log: bool 
 
 def render_state(state: dict, bokeh: str = "inline", embed: bool = False) -> str:
     """The page for a state made by :func:`~lrcourse.app.playground.curves.page_state` (see :func:`playground_html`)."""
+    check.choice("bokeh", bokeh, ("inline", "static"))
+    if not isinstance(state, dict) or "curves" not in state:
+        raise TypeError("state must be a dict made by page_state()")
+    config = {"families": {name: fam.to_json() for name, fam in FAMILIES.items()},
+              "warmup": [p.to_json() for p in WARMUP], "state": state, "maxCurves": MAX_CURVES}
+    return _shell(bokeh, bool(embed)).replace(_CONFIG_SLOT, _safe_json(config), 1)
+
+
+_CONFIG_SLOT = "/* the playground's configuration */"
+
+
+@functools.lru_cache(maxsize=4)
+def _shell(bokeh: str, embed: bool) -> str:
+    """The page with a slot for its configuration. The Bokeh document does not depend on the state, and
+    building and serialising it takes a second or two, so a process does it once per form."""
     from bokeh.embed import file_html
     from bokeh.resources import Resources
 
-    check.choice("bokeh", bokeh, ("inline", "static"))
-    config = {"families": {name: fam.to_json() for name, fam in FAMILIES.items()},
-              "warmup": [p.to_json() for p in WARMUP], "state": state, "maxCurves": MAX_CURVES}
     if bokeh == "inline":
         resources = Resources(mode="inline", components=list(_BOKEH_COMPONENTS))
         bokeh_js = "\n".join(f"<script>\n{raw}\n</script>" for raw in resources.js_raw)
@@ -266,9 +277,12 @@ def render_state(state: dict, bokeh: str = "inline", embed: bool = False) -> str
         bokeh_js = "\n".join(f'<script src="{STATIC_DIR}/{name}"></script>' for _, name in _bokeh_files())
     scripts = "\n".join(_script_text(name) for name in SCRIPTS)
     # The template prints lr_bokeh_js in place of the resource tags file_html would write.
-    return file_html(build_document(), resources=None, template=_TEMPLATE, template_variables={
-        "lr_bokeh_js": bokeh_js, "lr_config": _safe_json(config), "lr_scripts": scripts,
+    page = file_html(build_document(), resources=None, template=_TEMPLATE, template_variables={
+        "lr_bokeh_js": bokeh_js, "lr_config": _CONFIG_SLOT, "lr_scripts": scripts,
         "lr_embed": "true" if embed else "false"})
+    if page.count(_CONFIG_SLOT) != 1:  # pragma: no cover - would mean BokehJS itself holds the marker
+        raise RuntimeError("the playground page template lost its configuration slot")
+    return page
 
 
 def write_playground(directory, **state) -> Path:
