@@ -62,8 +62,16 @@ def _load_ms(context, url: str, page_kind: tuple) -> float:
 
 
 def main() -> int:
-    from browser import chromium, serve
+    import pytest
+
+    from browser import chromium, chromium_path, serve
     from lrcourse.site import build_site
+
+    try:
+        chromium_path()
+    except pytest.skip.Exception as exc:
+        print(f"skipped: {exc}")
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         html = build_site(out=Path(tmp) / "site", execute="off").parent

@@ -392,6 +392,26 @@ def test_state_in_the_address_sets_the_curves(page, site):
         second.close()
 
 
+@pytest.mark.parametrize("query", [
+    quote(json.dumps({"curves": [{"family": "Nonsense"}], "steps": 10**9})),
+    "%7Bnot%20json",
+    quote(json.dumps([1, 2])),
+])
+def test_a_broken_address_shows_the_default_and_says_why(page, site, query):
+    second = page.context.new_page()
+    try:
+        errors = []
+        second.on("pageerror", lambda e: errors.append(str(e)))
+        second.goto(f"{site}/playground.html?state={query}")
+        second.wait_for_function("window.lrPlayground && window.lrPlayground.ready", timeout=30_000)
+        assert second.evaluate("lrPlayground.state().steps") == 200
+        assert len(second.evaluate("lrPlayground.plotted(0).y")) == 200  # the default cosine
+        assert "?state=" in second.evaluate("Bokeh.documents[0].get_model_by_name('status').text")
+        assert errors == []
+    finally:
+        second.close()
+
+
 def test_notebook_embed_runs_from_its_srcdoc_alone(page):
     """The JupyterLab form: one iframe whose srcdoc holds BokehJS and the state; no server behind it."""
     frame_html = playground({"W=10": L.Warmup(L.CosineAnnealingLR(lr=0.25, T_max=190), 10)}, steps=201,

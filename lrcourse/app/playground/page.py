@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lrcourse import _validate as check
 
-from .curves import MAX_CURVES, page_state
+from .curves import MAX_CURVES, MAX_POINTS, page_state
 from .families import FAMILIES, WARMUP, Param
 
 __all__ = ["build_document", "playground_html", "render_state", "write_playground", "SCRIPTS", "STATIC_DIR"]
@@ -256,7 +256,8 @@ def render_state(state: dict, bokeh: str = "inline", embed: bool = False) -> str
     if not isinstance(state, dict) or "curves" not in state:
         raise TypeError("state must be a dict made by page_state()")
     config = {"families": {name: fam.to_json() for name, fam in FAMILIES.items()},
-              "warmup": [p.to_json() for p in WARMUP], "state": state, "maxCurves": MAX_CURVES}
+              "warmup": [p.to_json() for p in WARMUP], "state": state, "maxCurves": MAX_CURVES,
+              "maxPoints": MAX_POINTS}
     return _shell(bokeh, bool(embed)).replace(_CONFIG_SLOT, _safe_json(config), 1)
 
 

@@ -1,6 +1,6 @@
 // The playground's glue between Bokeh's widgets and the formulas: state, redraw, code, copy.
 //
-// The page (page.py) defines window.LR_PLAYGROUND = {families, warmup, state, maxCurves} and calls
+// The page (page.py) defines window.LR_PLAYGROUND = {families, warmup, state, maxCurves, maxPoints}, calls
 // lrPlayground.start(document) when Bokeh's document is ready; every widget calls
 // lrPlayground.changed(widget). window.lrPlayground is also the small API the browser tests use.
 (function (root) {
@@ -90,11 +90,8 @@
     if (spec.kind === "bool") widget.active = Boolean(value);
     else if (spec.kind === "ints") widget.value = Array.isArray(value) ? value.join(", ") : String(value);
     else {
-      if ((spec.kind === "int" || spec.kind === "float") && typeof value === "number") {
-        if (value > widget.end) widget.end = value;  // a value from an embed may lie past the slider
-        if (value < widget.start) widget.start = value;
-      }
-      widget.value = value;
+      if ((spec.kind === "int" || spec.kind === "float") && typeof value === "number") setSlider(widget, value);
+      else widget.value = value;
     }
   }
 
@@ -274,30 +271,58 @@
   function initialState() {
     const fallback = config().state;
     const query = new URLSearchParams(root.location.search).get("state");
-    if (!query) return {state: fallback, error: null};
+    if (!query) return {state: fallback, errors: []};
     try {
-      return {state: {...fallback, ...JSON.parse(query)}, error: null};
+      const given = JSON.parse(query);
+      if (given === null || typeof given !== "object" || Array.isArray(given)) throw new Error("not an object");
+      return sanitised({...fallback, ...given}, fallback);
     } catch (e) {
-      return {state: fallback, error: `the ?state= of this address is not valid JSON (${e.message}); showing the default`};
+      return {state: fallback, errors: [`the ?state= of this address is not valid (${e.message}); showing the default`]};
     }
+  }
+
+  // A state from the address, with anything the page cannot show replaced (and said so).
+  function sanitised(given, fallback) {
+    const errors = [];
+    const whole = (v, lo, hi) => Number.isInteger(v) && v >= lo && v <= hi;
+    let curves = Array.isArray(given.curves) ? given.curves : [];
+    const unknown = curves.filter(c => !c || !families()[c.family]);
+    if (unknown.length) errors.push(`?state= names ${unknown.length} curve(s) of no known family; they are left out`);
+    curves = curves.filter(c => c && families()[c.family]).slice(0, config().maxCurves);
+    if (!curves.length) curves = fallback.curves;
+    let {steps, per_step: perStep} = given;
+    if (!whole(perStep, 1, 20)) perStep = 1;
+    if (!whole(steps, 2, Math.floor(config().maxPoints / perStep))) {
+      errors.push(`?state= asks for steps=${JSON.stringify(steps)}; the page draws 2 to ` +
+        `${Math.floor(config().maxPoints / perStep)} steps, so it shows ${fallback.steps}`);
+      steps = fallback.steps;
+    }
+    const active = whole(given.active, 0, curves.length - 1) ? given.active : 0;
+    return {state: {...given, curves, steps, per_step: perStep, active}, errors};
+  }
+
+  // Slider values from a state may lie past the slider's range: widen it rather than clamp the value.
+  function setSlider(widget, value) {
+    if (value > widget.end) widget.end = value;
+    if (value < widget.start) widget.start = value;
+    widget.value = value;
   }
 
   function start(document) {
     doc = document;
-    const {state: raw, error} = initialState();
+    const {state: raw, errors} = initialState();
     state = copy(raw);
-    state.curves = (state.curves || []).slice(0, config().maxCurves).map(normalise);
-    state.active = Math.min(state.active || 0, state.curves.length - 1);
+    state.curves = state.curves.map(normalise);
     state.log = Boolean(state.log);
-    model("steps").value = state.steps;
-    model("per_step").value = state.per_step;
+    setSlider(model("steps"), state.steps);
+    setSlider(model("per_step"), state.per_step);
     model("log").active = state.log;
     model("code_panel").visible = state.code !== false;
     if (root.innerWidth < NARROW) stack();
     loadActive();
     refreshCurvePicker();
     redraw();
-    if (error) pendingText.status = error + "<br>" + pendingText.status;
+    if (errors.length) pendingText.status = [...errors.map(escapeHtml), pendingText.status].join("<br>");
     flushText();
     api.readyMs = performance.now();  // since the navigation started
     api.ready = true;
