@@ -159,7 +159,15 @@ def _code_panel():
 
 
 def build_document():
-    """A Bokeh ``Document`` holding the playground's models; its JavaScript starts when the page is ready."""
+    """The playground's Bokeh models, without data: the page's JavaScript computes every curve.
+
+    Returns
+    -------
+    bokeh.document.Document
+        One root (``"playground"``): the controls, a linear and a log figure sharing six
+        ``ColumnDataSource`` slots (``source0`` ... ``source5``), and the code panel. Every model the
+        JavaScript touches has a ``name``; ``lrPlayground.start`` runs when the document is ready.
+    """
     from bokeh.document import Document
     from bokeh.models import Column, ColumnDataSource, CustomJS, Row, Spacer
 
@@ -199,6 +207,8 @@ def _safe_json(value) -> str:
 _TEMPLATE = """{% block preamble %}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
+{% endblock %}
+{% block postamble %}
 <style>
   body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; padding: 0 12px 12px; }
   body.embed { padding: 0 4px; }
@@ -251,7 +261,22 @@ def playground_html(curves=None, steps: int = 200, per_step: int = 1, log: bool 
 
 
 def render_state(state: dict, bokeh: str = "inline", embed: bool = False) -> str:
-    """The page for a state made by :func:`~lrcourse.app.playground.curves.page_state` (see :func:`playground_html`)."""
+    """The page for a state already made by :func:`~lrcourse.app.playground.curves.page_state`.
+
+    Parameters
+    ----------
+    state : dict
+        The starting state.
+    bokeh : {"inline", "static"}
+        Where BokehJS comes from (see :func:`playground_html`).
+    embed : bool
+        Hide the page header.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     check.choice("bokeh", bokeh, ("inline", "static"))
     if not isinstance(state, dict) or "curves" not in state:
         raise TypeError("state must be a dict made by page_state()")
@@ -289,9 +314,22 @@ def _shell(bokeh: str, embed: bool) -> str:
 def write_playground(directory, **state) -> Path:
     """Write ``playground.html`` into a built website and BokehJS into its ``_static/bokeh/``.
 
-    ``state`` takes the keyword arguments of :func:`playground_html` that set the starting state.
-    Returns the path of the page. Nothing on the page is fetched from another host.
+    Parameters
+    ----------
+    directory : path-like
+        The website's HTML folder (it must exist).
+    **state
+        ``curves``, ``steps``, ``per_step``, ``log``, ``code``: the starting state, as for
+        :func:`playground_html` (default: one cosine curve over 200 steps).
+
+    Returns
+    -------
+    pathlib.Path
+        The written page. Nothing on it is fetched from another host.
     """
+    unknown = sorted(set(state) - {"curves", "steps", "per_step", "log", "code"})
+    if unknown:
+        raise TypeError(f"write_playground() got unexpected keyword argument(s) {unknown}")
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"directory={str(directory)!r} is not a folder (build the site first)")
