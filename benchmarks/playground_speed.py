@@ -16,6 +16,7 @@ Run: ``python benchmarks/playground_speed.py`` (needs Debian's chromium and play
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -92,6 +93,8 @@ def main() -> int:
     painted = statistics.median(m["painted"] for m in slider)
     full = statistics.median(m["redraw"] for m in steps)
     load_ratio = play / index
+    print(f"(wall-clock times in headless Chromium; machine load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores while measuring: other work inflates them)")
     ok_redraw, ok_paint, ok_load = redraw / FRAME_MS <= 0.5, painted / FRAME_MS <= 6.0, load_ratio <= 4.0
     print("six curves of 1000 steps on the plot; a parameter slider moves (one curve recomputed):")
     print(f"  redraw             {redraw:6.2f} ms = {redraw / FRAME_MS:5.2f} frames (target <= 0.5) "

@@ -158,11 +158,11 @@
     const messages = [];
     for (let i = 0; i < config().maxCurves; i++) {
       const {result, shown} = drawSlot(i);
+      const text = shown ? label(state.curves[i], i) : `curve ${i + 1}`;
       for (const axis of ["linear", "log"]) {
         setIfChanged(model(`line_${axis}${i}`), "visible", shown);
         const item = model(`legend_${axis}`).items[i];
         setIfChanged(item, "visible", shown);
-        const text = shown ? label(state.curves[i], i) : `curve ${i + 1}`;
         if (!item.label || item.label.value !== text) item.label = {value: text};
       }
       if (result && result.error) messages.push(`<b>curve ${i + 1}</b>: ${escapeHtml(result.error)}`);
@@ -176,8 +176,8 @@
     const active = state.curves[state.active];
     const note = families()[active.family].notes;
     if (note) messages.push(`${active.family}: ${escapeHtml(note)}`);
-    const snippets = code(active, state.steps, state.per_step);
-    pendingText = {status: messages.join("<br>"), code_torch: snippets.torch, code_lrcourse: snippets.lrcourse};
+    // the code is generated when it is written, once the slider rests
+    pendingText = {status: messages.join("<br>"), curve: active, steps: state.steps, perStep: state.per_step};
     clearTimeout(textTimer);
     textTimer = setTimeout(flushText, TEXT_DELAY_MS);
     api.lastRedrawMs = performance.now() - started;
@@ -186,8 +186,12 @@
   function flushText() {
     clearTimeout(textTimer);
     if (!pendingText) return;
-    for (const [name, text] of Object.entries(pendingText)) setIfChanged(model(name), "text", text);
+    const {status, curve, steps, perStep} = pendingText;
     pendingText = null;
+    const snippets = code(curve, steps, perStep);
+    setIfChanged(model("status"), "text", status);
+    setIfChanged(model("code_torch"), "text", snippets.torch);
+    setIfChanged(model("code_lrcourse"), "text", snippets.lrcourse);
   }
 
   // ---- events ---------------------------------------------------------------------------------
