@@ -155,18 +155,22 @@
   // Conditions between parameters, checked once each parameter is valid on its own.
   const JOINT = {
     CyclicLR: p => (p.max_lr < p.base_lr ? `max_lr must be >= base_lr, got max_lr=${p.max_lr} < base_lr=${p.base_lr}` : null),
-    OneCycleLR: p => emptyPhase(p.total_steps, p.pct_start, p.three_phase),
-    three_phase_one_cycle: p => emptyPhase(p.total_steps, 0.45, true),
+    OneCycleLR: p => emptyPhase(p.total_steps, p.pct_start, p.three_phase, false),
+    three_phase_one_cycle: p => emptyPhase(p.total_steps, 0.45, true, true),
     WarmupStableDecay: p => (p.min_lr > p.lr ? `min_lr must be in [0.0, lr=${p.lr}], got ${p.min_lr}` : null),
   };
 
-  function emptyPhase(T, pct, three) {
+  // lrcourse's one-cycle refuses a phase that ends before it starts (with a fixed pct_start, as in
+  // the 45/45/10 cycle, only total_steps can be changed, so the message names it).
+  function emptyPhase(T, pct, three, fixedPct) {
     const ends = three ? [pct * T - 1, 2 * pct * T - 2, T - 1] : [pct * T - 1, T - 1];
     let start = 0.0;
     for (let k = 0; k < ends.length; k++) {
       if (ends[k] <= start) {
-        return `pct_start=${pct} with total_steps=${T} leaves phase ${k + 1} of the cycle empty ` +
-          `(it would run from step ${start} to ${ends[k]}); use more total_steps or another pct_start`;
+        const span = `phase ${k + 1} of the cycle empty (it would run from step ${start} to ${ends[k]})`;
+        return fixedPct
+          ? `total_steps=${T} is too short: it leaves ${span}`
+          : `pct_start=${pct} with total_steps=${T} leaves ${span}; use more total_steps or another pct_start`;
       }
       start = ends[k];
     }
