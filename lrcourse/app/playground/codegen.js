@@ -54,6 +54,7 @@
   }
 
   const READ_LR = 'optimizer.param_groups[0]["lr"]';
+  const LINEAR_LR_MIN = 1e-3;
 
   // `initial` is the rate the warm-up climbs to (lrcourse's initial_lr), `count` the points drawn.
   function torchCode(family, curve, count, perStep, initial) {
@@ -90,7 +91,9 @@
       lines.push(`    lrs.append(${READ_LR})`, "");
     } else {
       if (W) {
-        const useLinear = hasTorch && curve.warmup.mode === "linear" && curve.warmup.start_factor > 0;
+        // torch's LinearLR updates the rate step by step from lr * start_factor: for a start factor
+        // below LINEAR_LR_MIN that product loses its digits (or underflows), so LambdaLR ramps instead.
+        const useLinear = hasTorch && curve.warmup.mode === "linear" && curve.warmup.start_factor >= LINEAR_LR_MIN;
         const ramp = useLinear
           ? `lr_scheduler.LinearLR(optimizer, start_factor=${py(curve.warmup.start_factor, "float")}, end_factor=1.0, total_iters=${W})`
           : "lr_scheduler.LambdaLR(optimizer, lr_lambda=warmup)";
