@@ -108,6 +108,39 @@ def test_designer_page_degrades_to_a_static_plot(site, page):
     assert page.external_requests == []
 
 
+def test_playground_page_works_offline(site, page):
+    html, url = site
+    assert sorted(p.name for p in (html / "_static" / "bokeh").iterdir())  # BokehJS ships with the site
+    page.goto(f"{url}/index.html")
+    assert page.locator("article a[href='playground.html']").count() >= 1
+    page.goto(f"{url}/playground.html")
+    page.wait_for_function("window.lrPlayground && window.lrPlayground.ready", timeout=30_000)
+    assert len(page.evaluate("lrPlayground.plotted(0).y")) == 200
+    screenshot(page, "site-playground")
+    assert page.external_requests == []
+
+
+def test_lectures_embed_the_playground_next_to_their_figures(site, page):
+    _, url = site
+    counts = {"03_step_exponential": 3, "04_cosine_polynomial": 4, "05_restarts_cyclical": 3, "08_warmup": 4,
+              "09_choosing": 6}
+    for stem, curves in counts.items():
+        page.goto(f"{url}/{stem}.html")
+        page.wait_for_load_state("load")
+        assert page.locator(".cell_output img").count() >= 1, stem  # the static figure stays, for print and search
+        frame_element = page.locator("iframe.lr-playground")
+        assert frame_element.count() == 1, stem
+        assert frame_element.get_attribute("src").startswith("playground.html?embed=1&state=")
+        frame_element.scroll_into_view_if_needed()
+        frame = frame_element.element_handle().content_frame()
+        frame.wait_for_function("window.lrPlayground && window.lrPlayground.ready", timeout=30_000)
+        assert len(frame.evaluate("lrPlayground.state().curves")) == curves, stem
+        assert all(len(frame.evaluate(f"lrPlayground.plotted({i}).y")) > 0 for i in range(curves)), stem
+        if stem == "08_warmup":
+            screenshot(page, "site-lecture-08-playground")
+    assert page.external_requests == []
+
+
 def test_search_finds_a_term(site, page):
     _, url = site
     page.goto(f"{url}/search.html?q=cosine")

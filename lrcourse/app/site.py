@@ -2,7 +2,8 @@
 
 The sources are the MyST Markdown notebooks in ``lectures/`` (order given by ``lectures/_toc.yml``).
 Math is rendered by a MathJax 3 copy served from the site's own ``_static/`` folder, so the pages
-work without the internet.
+work without the internet. The schedule playground (``playground.html``, with BokehJS in
+``_static/bokeh/``) is written next to the lectures, which embed it.
 """
 
 from __future__ import annotations
@@ -93,6 +94,20 @@ def _kernel_stderr_to(sink: io.StringIO):
             sink.write(tmp.read().decode(errors="replace"))
 
 
+@contextlib.contextmanager
+def _environment(name: str, value: str):
+    """Set an environment variable (inherited by the notebook kernels) for the duration of the block."""
+    saved = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
+
+
 def build_site(out=None, lectures=None, execute: str = "force", quiet: bool = True, timeout: int = 300) -> Path:
     """Execute the lecture notebooks and build the HTML site; return the path of ``index.html``.
 
@@ -134,6 +149,9 @@ def build_site(out=None, lectures=None, execute: str = "force", quiet: bool = Tr
         "nb_execution_cache_path": str(out / ".jupyter_cache"),
         "latex_individualpages": False,
     }
+    from lrcourse.app.playground import write_playground
+    from lrcourse.app.playground.embed import SITE_BUILD_ENV
+
     sink = io.StringIO()
     started = time.perf_counter()
     from . import site_progress
@@ -141,7 +159,7 @@ def build_site(out=None, lectures=None, execute: str = "force", quiet: bool = Tr
     site_progress.STREAM = os.fdopen(os.dup(1), "w") if quiet else None  # the terminal, before redirection
     try:
         with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext(), \
-                _kernel_stderr_to(sink) if quiet else contextlib.nullcontext():
+                _kernel_stderr_to(sink) if quiet else contextlib.nullcontext(), _environment(SITE_BUILD_ENV, "1"):
             result = build_sphinx(
                 str(src), str(html), noconfig=True, path_config=str(src / "_config.yml"),
                 confoverrides=overrides, doctreedir=str(out / ".doctrees"), quiet=quiet,
@@ -159,5 +177,6 @@ def build_site(out=None, lectures=None, execute: str = "force", quiet: bool = Tr
         raise RuntimeError(f"the build finished but {index} is missing")
     if not (html / "_static" / "mathjax" / "tex-chtml.js").is_file():
         raise RuntimeError("MathJax was not copied into _static/mathjax: pip install sphinx-mathjax-offline")
+    write_playground(html)  # the lectures' embedded playgrounds point at this page
     build_site.last_seconds = time.perf_counter() - started
     return index
