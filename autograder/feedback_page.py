@@ -66,7 +66,7 @@ def cell_outputs(cell, limit: int = 2000) -> tuple[str, list]:
                 images.append(png)
             elif "text/plain" in data:
                 parts.append(str(data["text/plain"])[:500] + "\n")
-    text = "".join(parts)
+    text = HIDDEN_BLOCK.sub("### (hidden tests removed)\n", "".join(parts))
     if len(text) > limit:
         text = text[:limit] + "\n[... output shortened]"
     return "".join(ch if ch.isprintable() or ch in "\n\t" else "\ufffd" for ch in text), images

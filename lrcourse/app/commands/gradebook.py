@@ -70,7 +70,7 @@ def _check(args) -> tuple:
 
 def run(args) -> int:
     from autograder.atomic import write_text
-    from autograder.course import course_root
+    from autograder.course import course_root, source_notebook
     from autograder.gradebook import canvas_csv, combine, read_run, update_gradebook
 
     runs, csv_path, db_path = _check(args)
@@ -81,9 +81,10 @@ def run(args) -> int:
         raise ValueError(f"--root: {args.root} is not a folder")
     root = course_root(args.root)
     for assignment in table:
-        if not (root / "solutions" / assignment / f"{assignment}.ipynb").is_file():
-            raise ValueError(f"--root: {root} has no source notebook solutions/{assignment}/{assignment}.ipynb "
-                             f"(needed for the gradebook's cells)")
+        try:
+            source_notebook(assignment, root)
+        except FileNotFoundError as exc:
+            raise ValueError(f"--root: {exc} (the gradebook needs each assignment's cells)") from None
     work = Path(tempfile.mkdtemp(prefix=".lrcourse-gradebook-", dir=db_path.parent))
     try:
         update_gradebook(db_path, work, root, table)
