@@ -256,3 +256,15 @@ def test_watch_ignores_the_stand_in_the_grader_substitutes():
     with Watch(SGDR.forbidden_for("restarts")) as seen, _substituted(space, "helper", stand_in):
         sgdr(1)
     assert seen.calls == {}
+
+
+@pytest.mark.parametrize("source", [
+    'code = ["x = 1"]\ncode.append("from lrcourse import restart_points")\nexec("\\n".join(code))',
+    'name = "numpy"\nfor part in ["lr", "course"]:\n    name = part\nm = __import__(name)',
+    'name = "numpy"\ndef switch():\n    global name\n    name = "lrcourse"\nswitch()\nm = __import__(name)',
+])
+def test_values_changed_out_of_line_are_not_folded_but_reviewed(source):
+    """A constant the code changes later (in place, in a loop, through global) is not trusted: review, no guess."""
+    evidence = _scan(source)
+    assert evidence.reference_use(SGDR) == {}
+    assert any("at run time" in f.reason for f in evidence.review(SGDR))

@@ -103,6 +103,7 @@ class Scanner:
         self._where_override = None
         self._depth = 0
         self._memo: dict = {}
+        self.unstable: set = set()  # names whose value the scan cannot follow (see _unstable_names)
 
     # --- entry points -----------------------------------------------------------------------------
 
@@ -443,7 +444,7 @@ class Scanner:
     def _lookup_const(self, scope):
         def lookup(name):
             value = scope.lookup(name)
-            return value.value if isinstance(value, _Const) else UNKNOWN
+            return value.value if isinstance(value, _Const) and name not in self.unstable else UNKNOWN
         return lookup
 
     # --- recording --------------------------------------------------------------------------------
@@ -507,11 +508,46 @@ def _python_text(source: str) -> tuple[str, list]:
     return text, notes
 
 
+_MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "update", "setdefault",
+             "popitem", "add", "discard", "__setitem__", "__iadd__", "write"}
+
+
+def _unstable_names(trees) -> set:
+    """Names whose value straight-line reading cannot know: mutated in place (``code.append(...)``,
+    ``code[0] = ...``), bound inside a loop or a branch, or rebound through ``global`` in a function.
+    Constants are never folded through them (a wrong constant would be worse than none)."""
+    names = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and isinstance(node.func.value, ast.Name) and node.func.attr in _MUTATORS:
+                names.add(node.func.value.id)
+            elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                    and isinstance(node.value, ast.Name):
+                names.add(node.value.id)
+            elif isinstance(node, ast.Global):
+                names |= set(node.names)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try, ast.With, ast.AsyncWith)):
+                for stmt in [*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", []),
+                             *(h for handler in getattr(node, "handlers", []) for h in handler.body)]:
+                    for sub in ast.walk(stmt):
+                        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                            names.add(sub.id)
+    return names
+
+
 def scan_cells(cells) -> Scanner:
     """Scan ``cells``, a list of ``(index, source)`` pairs (or plain sources, indexed by position)."""
     scanner = Scanner()
-    for k, cell in enumerate(cells):
-        index, source = cell if isinstance(cell, tuple) else (k, cell)
+    cells = [cell if isinstance(cell, tuple) else (k, cell) for k, cell in enumerate(cells)]
+    trees = []
+    for _, source in cells:
+        try:
+            trees.append(ast.parse(_python_text(str(source))[0]))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    scanner.unstable = _unstable_names(trees)
+    for index, source in cells:
         scanner.cell(index, str(source))
     scanner.finish()
     return scanner
