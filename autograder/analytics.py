@@ -26,7 +26,9 @@ TOP_HINTS = 10
 
 def cause(hint: str) -> str:
     """The hint with its numbers and parameter settings folded away (``#`` for each number)."""
-    text = _SETTING.sub("", str(hint))
+    if not isinstance(hint, str):
+        raise TypeError(f"hint: expected a string, got {type(hint).__name__}")
+    text = _SETTING.sub("", hint)
     text = _RUN.sub("", text)
     text = _PLACE.sub("", text)
     return _NUMBER.sub("#", text).strip()
@@ -68,6 +70,9 @@ def _bins(max_score: float) -> list:
 
 def summarize(run) -> ClassSummary:
     """The class analytics of a grading run (a :class:`autograder.pipeline.GradingRun`)."""
+    if not all(hasattr(run, a) for a in ("assignment", "students", "part_names", "max_score")):
+        raise TypeError(f"run: expected a GradingRun (assignment, students, part_names, max_score), "
+                        f"got {type(run).__name__}")
     students = list(run.students.values())
     summary = ClassSummary(run.assignment, float(run.max_score), len(students))
     scores = [float(s.score) for s in students]

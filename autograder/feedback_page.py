@@ -58,7 +58,10 @@ def cell_outputs(cell, limit: int = 2000) -> tuple[str, list]:
             parts.append("".join(ln for ln in str(out.get("text", "")).splitlines(True)
                                  if not ln.startswith(RECORD_PREFIX)))
         elif kind == "error":
-            parts.append(f"{out.get('ename', 'Error')}: {out.get('evalue', '')}\n")
+            name, value = out.get("ename", "Error"), out.get("evalue", "")
+            if name == "NotImplementedError" and not str(value).strip():
+                value = "a function this cell calls is not implemented yet (it still raises NotImplementedError)"
+            parts.append(f"{name}: {value}\n")
         elif kind in ("execute_result", "display_data"):
             data = out.get("data", {})
             png = _png(data["image/png"]) if "image/png" in data else None

@@ -111,8 +111,10 @@ def canvas_csv(table: dict, id_column: str = "SIS Login ID") -> str:
     The student id of the grading runs goes into ``Student`` and into ``id_column``; a student without a
     submission for an assignment gets an empty cell (Canvas leaves that grade unchanged).
     """
+    if not isinstance(table, dict) or not all(isinstance(s, Scores) for s in table.values()):
+        raise TypeError("table: expected {assignment: Scores} (see combine)")
     if id_column not in ID_COLUMNS:
-        raise ValueError(f"--id-column: expected one of {', '.join(ID_COLUMNS)}, got {id_column!r}")
+        raise ValueError(f"id_column: expected one of {', '.join(ID_COLUMNS)}, got {id_column!r}")
     assignments = list(table)
     students = sorted({s for scores in table.values() for s in scores.parts})
     buf = io.StringIO()
@@ -143,6 +145,8 @@ def update_gradebook(final, work, root, table: dict) -> Path:
 
     from .release import generate
 
+    if not isinstance(table, dict) or not all(isinstance(s, Scores) for s in table.values()):
+        raise TypeError("table: expected {assignment: Scores}")
     final, work = Path(final), Path(work)
     work.mkdir(parents=True, exist_ok=True)
     tmp = work / f".{final.name}.tmp"

@@ -96,14 +96,18 @@ def _clamp(earned, points) -> float:
 def _runtime_findings(rec: dict, locate) -> tuple[list, list]:
     """Hard findings (reference calls) and review findings (threads, profiler) of one record."""
     hard, review = [], []
+    calls: dict = {}  # (where, in a thread?) -> reference functions called from there
     for call in rec.get("reference_calls") or []:
         if isinstance(call, str):  # records of older graders held names only
             call = {"name": call}
         if isinstance(call, dict):
-            name = str(call.get("name", "?"))[:120]
-            thread = f" in thread {call['thread']!r}" if call.get("thread") not in (None, "MainThread") else ""
-            hard.append(Finding(f"called the reference implementation ({name}){thread} while being graded",
-                                locate(call), (name,)))
+            key = (locate(call), call.get("thread") not in (None, "MainThread"))
+            calls.setdefault(key, []).append(str(call.get("name", "?"))[:120])
+    for (where, threaded), names in calls.items():
+        shown = ", ".join(sorted(set(names))[:6])
+        thread = " in a thread it started" if threaded else ""
+        hard.append(Finding(f"called the reference implementation ({shown}){thread} while being graded",
+                            where, tuple(sorted(set(names)))))
     for key, what in (("threads_running", "was already running when this part was graded"),
                       ("threads_left", "was started by your function and still running after it returned")):
         for thread in rec.get(key) or []:

@@ -96,6 +96,8 @@ class Watch:
     """
 
     def __init__(self, names, packages=("lrcourse",)):
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise TypeError("names: expected a list of reference names")
         self.names = set(names)
         self.roots = package_roots(packages)
         self.calls: dict = {}

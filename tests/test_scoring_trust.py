@@ -100,7 +100,7 @@ def test_a_runtime_reference_call_zeroes_the_part_and_names_the_cell_and_line():
     assert res.earned == 0
     assert "cell 1, line 3: `return helper(t)`" in res.hint
     flag = next(f for f in res.flags if f.startswith("reference-implementation"))
-    assert "thread 'worker'" in flag and "cell 1, line 3" in flag
+    assert "in a thread it started" in flag and "cell 1, line 3" in flag
 
 
 def test_static_evidence_zeroes_the_part_with_the_line():

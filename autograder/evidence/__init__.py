@@ -50,7 +50,17 @@ class Evidence:
 
     @classmethod
     def of(cls, cells) -> Evidence:
-        """Scan ``cells`` (``(index, source)`` pairs or plain sources)."""
+        """Scan ``cells`` (``(index, source)`` pairs or plain sources).
+
+        Raises
+        ------
+        TypeError
+            ``cells`` is not a list of sources or of ``(int, str)`` pairs.
+        """
+        cells = list(cells) if not isinstance(cells, (str, bytes)) else None
+        if cells is None or not all(isinstance(c, str) or (isinstance(c, tuple) and len(c) == 2 and isinstance(c[1], str)
+                                                            and (c[0] is None or isinstance(c[0], int))) for c in cells):
+            raise TypeError("cells: expected a list of cell sources or of (cell index, source) pairs")
         scanner = scan_cells(cells)
         return cls(scanner.reaches, scanner.reviews, scanner.notes)
 

@@ -47,6 +47,8 @@ def fold(node: ast.AST, lookup=lambda name: UNKNOWN):
     lookup : callable
         ``lookup(name)`` returns the constant a variable holds, or :data:`UNKNOWN`.
     """
+    if not isinstance(node, ast.AST):
+        raise TypeError(f"node: expected an ast node, got {type(node).__name__}")
     try:
         return _Folder(lookup).value(node)
     except (_Unknown, ValueError, TypeError, OverflowError, IndexError, KeyError, AttributeError,
