@@ -121,6 +121,9 @@ def markdown(summary: ClassSummary) -> list:
         lines += [f"| {n} | {part} | {_cell(text)} |" for n, part, text, _ in summary.hints]
     else:
         lines.append("(every part of every submission is right)")
+    errors = [s for s, flags in summary.flagged if any(f.startswith("grader-error") for f in flags)]
+    if errors:
+        lines += ["", f"**{len(errors)} submission(s) with a grader error (grade by hand): {', '.join(errors)}**"]
     lines += ["", "### Flagged submissions", ""]
     if summary.flagged:
         for student, flags in summary.flagged:

@@ -35,35 +35,30 @@ def _sgdr(body: str, cycles: bool = True):
         textwrap.dedent(body), "    ")
 
 
+def _peel(test="t >= period", grow="period * T_mult", epoch="t"):
+    """A loop that peels whole cycles off the epoch, as many students write SGDR."""
+    return (f"import math\ndef sgdr(t, T_0, T_mult, eta_max, eta_min):\n    t, period = {epoch}, T_0\n"
+            f"    while {test}:\n        t, period = t - period, {grow}\n"
+            "    return eta_min + (eta_max - eta_min) * (1 + math.cos(math.pi * t / period)) / 2\n")
+
+
 SGDR = {  # student: (code, part, words the hint must contain)
     "no_half": (_sgdr("return eta_min + (eta_max - eta_min) * (1 + np.cos(np.pi * (t - start) / length))"),
                 "first_cycle", "factor 1/2 is missing"),
     "full_period": (_sgdr("return eta_min + 0.5 * (eta_max - eta_min) * (1 + np.cos(2 * np.pi * (t - start) / length))"),
                     "first_cycle", "full period"),
-    "restart_late": ("import math\ndef sgdr(t, T_0, T_mult, eta_max, eta_min):\n    period = T_0\n"
-                     "    while t > period:\n        t, period = t - period, period * T_mult\n"
-                     "    return eta_min + (eta_max - eta_min) * (1 + math.cos(math.pi * t / period)) / 2\n",
-                     "restarts", "your lr restarts at epoch 11, the reference restarts at 10"),
+    "restart_late": (_peel(test="t > period"), "restarts", "your lr restarts at epoch 11, the reference restarts at 10"),
     "no_reset": (_sgdr("return eta_min + 0.5 * (eta_max - eta_min) * (1 + np.cos(np.pi * t / T_0))", cycles=False),
                  "restarts", "never jumps back to eta_max"),
-    "period_fixed": ("import math\ndef sgdr(t, T_0, T_mult, eta_max, eta_min):\n    period = T_0\n"
-                     "    while t >= period:\n        t = t - period\n"
-                     "    return eta_min + (eta_max - eta_min) * (1 + math.cos(math.pi * t / period)) / 2\n",
-                     "doubling", "your second period is 10, the reference's is 20"),
+    "period_fixed": (_peel(grow="period"), "doubling", "your second period is 10, the reference's is 20"),
     "cosine_on_T0": (_sgdr("return eta_min + 0.5 * (eta_max - eta_min) * (1 + np.cos(np.pi * (t - start) / T_0))"),
                      "doubling", "cosine still uses T_0"),
     "floor_zero": (_sgdr("return 0.5 * eta_max * (1 + np.cos(np.pi * (t - start) / length))"),
                    "floor", "decays towards 0 instead of eta_min"),
     "floor_on_top": (_sgdr("return eta_min + 0.5 * eta_max * (1 + np.cos(np.pi * (t - start) / length))"),
                      "floor", "sits on top of eta_min"),
-    "floor_of_t": ("import math\ndef sgdr(t, T_0, T_mult, eta_max, eta_min):\n    t, period = math.floor(t), T_0\n"
-                   "    while t >= period:\n        t, period = t - period, period * T_mult\n"
-                   "    return eta_min + (eta_max - eta_min) * (1 + math.cos(math.pi * t / period)) / 2\n",
-                   "fractional", "fractional epochs are rounded down"),
-    "round_t": ("import math\ndef sgdr(t, T_0, T_mult, eta_max, eta_min):\n    t, period = round(t), T_0\n"
-                "    while t >= period:\n        t, period = t - period, period * T_mult\n"
-                "    return eta_min + (eta_max - eta_min) * (1 + math.cos(math.pi * t / period)) / 2\n",
-                "fractional", "fractional epochs are rounded;"),
+    "floor_of_t": (_peel(epoch="math.floor(t)"), "fractional", "fractional epochs are rounded down"),
+    "round_t": (_peel(epoch="round(t)"), "fractional", "fractional epochs are rounded;"),
 }
 
 _WC = """def warmup_cosine(t, total, warmup, peak, floor):

@@ -116,8 +116,12 @@ class Scanner:
             self._review(reason, self._where_at(line))
         try:
             tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            self.notes.append(f"cell {index + 1 if index is not None else '?'} could not be parsed")
+        except SyntaxError as exc:
+            self._review("cannot be read as Python (a syntax error), so it was not checked",
+                         self._where_at(exc.lineno))
+            return
+        except (ValueError, RecursionError, MemoryError):
+            self._review("cannot be read as Python, so it was not checked", self._where_at(None))
             return
         self._block(tree.body, self.module, index, self._lines)
 
