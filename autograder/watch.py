@@ -15,8 +15,9 @@ import os
 import sys
 import threading
 
-#: modules whose threads belong to the kernel itself, not to the student
-KERNEL_THREADS = ("ipykernel", "IPython", "jupyter_client", "zmq", "tornado", "traitlets", "comm", "debugpy")
+#: modules whose threads belong to the kernel itself or to a library helper (tqdm's monitor), not to the student
+KERNEL_THREADS = ("ipykernel", "IPython", "jupyter_client", "zmq", "tornado", "traitlets", "comm", "debugpy",
+                  "tqdm")
 #: the code object of the wrapper that stands for a student function the grader replaced (carried-forward
 #: grading): calls made from inside it are the grader's, never the student's
 GIVEN_CODES: set = set()
@@ -105,27 +106,30 @@ class Watch:
         self.threads_after: list = []
         self.hook_removed = False
 
-    def hook(self, frame, event, arg):
-        if event != "call" or not self.names:
-            return
-        code = frame.f_code
-        if not code.co_filename.startswith(self.roots):
-            return
-        qual = getattr(code, "co_qualname", code.co_name)
-        if qual in self.calls or not self.names.intersection(qual.split(".")) or _given(frame):
-            return
-        self.calls[qual] = {"name": qual, "thread": threading.current_thread().name, **student_frame(frame)}
+    def _make_hook(self):
+        """The profile function: a closure over locals, since it runs on every call of every function."""
+        names, roots, calls = self.names, self.roots, self.calls
+
+        def hook(frame, event, arg):
+            if event == "call" and frame.f_code.co_filename.startswith(roots):
+                code = frame.f_code
+                qual = code.co_qualname
+                if qual not in calls and names.intersection(qual.split(".")) and not _given(frame):
+                    calls[qual] = {"name": qual, "thread": threading.current_thread().name, **student_frame(frame)}
+
+        return hook if names and roots else None
 
     def __enter__(self):
         self.threads_before = student_threads()
         self._idents = {t.ident for t in threading.enumerate()}
         self._previous = (sys.getprofile(), threading.getprofile())
+        self.hook = self._make_hook()
         threading.setprofile(self.hook)
         sys.setprofile(self.hook)
         return self
 
     def __exit__(self, *exc):
-        self.hook_removed = sys.getprofile() != self.hook  # a bound method: equal, never identical
+        self.hook_removed = self.hook is not None and sys.getprofile() is not self.hook
         sys.setprofile(self._previous[0])
         threading.setprofile(self._previous[1])
         self.threads_after = student_threads(exclude=self._idents)

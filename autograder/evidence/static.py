@@ -107,10 +107,11 @@ class Scanner:
 
     # --- entry points -----------------------------------------------------------------------------
 
-    def cell(self, index, source: str) -> None:
-        """Scan one cell (``index`` in the graded notebook) in statement order."""
+    def cell(self, index, source: str, python=None) -> None:
+        """Scan one cell (``index`` in the graded notebook) in statement order (``python``: the cell as
+        :func:`_python_text` already turned it into Python)."""
         self._cell, self._lines = index, source.splitlines()
-        text, magics = _python_text(source)
+        text, magics = python if python is not None else _python_text(source)
         self._memo = {}
         for line, reason in magics:
             self._review(reason, self._where_at(line))
@@ -500,6 +501,9 @@ def _is_ipython_call(node) -> bool:
 def _python_text(source: str) -> tuple[str, list]:
     """The cell as Python (IPython syntax such as ``%magic`` and ``!cmd`` turned into calls, line for
     line) and notes on what could not be turned into Python."""
+    if not any(ln.lstrip().startswith(("%", "!")) or "=!" in ln.replace(" ", "") or ln.rstrip().endswith("?")
+               for ln in source.splitlines()):
+        return source, []  # plain Python: nothing for IPython to transform
     try:
         from IPython.core.inputtransformer2 import TransformerManager
 
@@ -544,14 +548,15 @@ def scan_cells(cells) -> Scanner:
     """Scan ``cells``, a list of ``(index, source)`` pairs (or plain sources, indexed by position)."""
     scanner = Scanner()
     cells = [cell if isinstance(cell, tuple) else (k, cell) for k, cell in enumerate(cells)]
+    python = [_python_text(str(source)) for _, source in cells]
     trees = []
-    for _, source in cells:
+    for text, _ in python:
         try:
-            trees.append(ast.parse(_python_text(str(source))[0]))
+            trees.append(ast.parse(text))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     scanner.unstable = _unstable_names(trees)
-    for index, source in cells:
-        scanner.cell(index, str(source))
+    for (index, source), text in zip(cells, python):
+        scanner.cell(index, str(source), text)
     scanner.finish()
     return scanner
