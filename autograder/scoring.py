@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from . import failure
 from .evidence import Evidence, Finding, Where
 from .evidence.cells import CellLocator
 from .harness import RECORD_PREFIX, part_seed
@@ -185,7 +186,7 @@ def score_parts(module, assignment: str, seed: int, executed, test_cells: dict, 
                 res.flags.append(f"tampering-suspected: nbgrader's in-kernel score {float(res.in_kernel):g} "
                                  f"disagrees with the grader's {res.earned:g} for the same record")
         else:
-            res.hint = _no_score_hint(event_at.get(idx), cell, failures)
+            res.hint = _no_score_hint(event_at.get(idx), cell, failures, module, spec)
             if failures:
                 res.flags.append("grader-error: " + "; ".join(failures)[:400])
             elif res.in_kernel is not None and float(res.in_kernel) > 0 and not event_at.get(idx) \
@@ -201,11 +202,22 @@ def score_parts(module, assignment: str, seed: int, executed, test_cells: dict, 
     return results
 
 
-def _no_score_hint(event, cell, failures) -> str:
+_FRAME = re.compile(r"\bin (\w+)\(?")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _no_score_hint(event, cell, failures, module, spec) -> str:
     if failures:
         return "the grader could not score this part (an error of the grader, not yours); your instructor will look at it"
     if event is not None:
         return f"{event['kind']}: {event['detail']}"
+    error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+    if error is not None and error.get("ename") == "NotImplementedError":
+        # the test cell's visible checks ran into a stub: name the function from the traceback's frames
+        frames = [m for line in error.get("traceback", []) for m in _FRAME.findall(_ANSI.sub("", str(line)))]
+        inner = next((f for f in reversed(frames) if f in module.targets), spec.target)
+        return failure.hint({"kind": failure.NOT_IMPLEMENTED, "target": spec.target, "function": inner},
+                            module.targets)
     return cell_error(cell) or "no result was recorded for this part"
 
 

@@ -126,3 +126,15 @@ def test_an_unimplemented_stub_is_not_implemented_yet_with_its_line():
     res = _score(_notebook(rec, error=("AssertionError", "`sgdr` is not implemented yet"), student=stub))
     assert res.earned == 0 and not res.flags
     assert res.hint.startswith("`sgdr` is not implemented yet") and "cell 1, line 3" in res.hint
+
+
+def test_a_visible_check_that_runs_into_a_stub_is_not_implemented_yet():
+    """The test cell's own asserts run before the record; a stub there must not show a bare exception."""
+    nb = _notebook(None, error=("NotImplementedError", ""))
+    nb.cells[1].outputs[-1]["traceback"] = [
+        "\x1b[0;31mNotImplementedError\x1b[0m  Traceback (most recent call last)",
+        "Cell \x1b[0;32mIn[7], line 2\x1b[0m\n----> 2 assert sgdr(0, 10, 2, 0.1, 0) == 0.1",
+        "Cell \x1b[0;32mIn[3], line 3\x1b[0m, in \x1b[0;36msgdr\x1b[0;34m(t, T_0, T_mult, eta_max, eta_min)\x1b[0m"]
+    res = _score(nb)
+    assert res.earned == 0 and res.hint.startswith("`sgdr` is not implemented yet")
+    assert not any(f.startswith(("grader-error", "tampering")) for f in res.flags)

@@ -56,6 +56,8 @@ def _check(args) -> tuple:
     runs = [Path(r) for r in args.runs]
     seen = set()
     for run in runs:
+        if not (run / "grades.csv").is_file():
+            raise ValueError(f"OUT_DIR: {run} has no grades.csv (is it a `lrcourse grade --out` folder?)")
         if run.resolve() in seen:
             raise ValueError(f"OUT_DIR: {run} is given twice")
         seen.add(run.resolve())
