@@ -52,7 +52,11 @@ def describe(exc: BaseException, target: str, targets=()) -> dict:
         kind = WRONG_RESULT
     else:
         kind = RAISED
-    return {"kind": kind, "type": type(exc).__name__, "message": str(exc)[:500], "function": function,
+    try:
+        message = str(exc)[:500]
+    except Exception:  # noqa: BLE001 - a student's exception whose __str__ fails
+        message = "(the exception's message could not be printed)"
+    return {"kind": kind, "type": type(exc).__name__, "message": message, "function": function,
             "target": target, "where": where}
 
 

@@ -75,14 +75,21 @@ def cell_outputs(cell, limit: int = 2000) -> tuple[str, list]:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else "\ufffd" for ch in text), images
 
 
+def _clean(text, limit: int = 1500) -> str:
+    """A hint as the page shows it: hidden-test blocks removed (a hint may quote the student's own
+    exception message, which the student controls), at most ``limit`` characters."""
+    text = HIDDEN_BLOCK.sub("(hidden tests removed)", str(text or ""))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _part_rows(st) -> str:
     esc = html.escape
     rows = []
     for name, p in st.parts.items():
         ok = p["earned"] >= p["points"]
-        note = f"<div class='note'>{esc(p['note'])}</div>" if p.get("note") else ""
+        note = f"<div class='note'>{esc(_clean(p['note']))}</div>" if p.get("note") else ""
         rows.append(f"<tr class='{'ok' if ok else 'ko'}'><td>{esc(name)}</td><td>{p['earned']:g} / {p['points']:g}</td>"
-                    f"<td>{esc(p['hint'] or 'correct')}{note}</td></tr>")
+                    f"<td>{esc(_clean(p['hint']) or 'correct')}{note}</td></tr>")
     return "".join(rows)
 
 

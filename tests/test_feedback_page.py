@@ -84,3 +84,12 @@ def test_the_student_can_read_the_page(page):
     assert stat.S_IMODE(page["path"].stat().st_mode) == 0o644
     for folder in (page["path"].parent, page["path"].parent.parent, page["out"] / "feedback"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+
+
+def test_a_hint_quoting_hidden_tests_is_redacted(tmp_path):
+    parts = {"floor": {"points": 1.0, "earned": 0.0, "hint": "ValueError: " + HIDDEN, "note": ""}}
+    st = StudentResult("bob", 0.0, 1.0, parts, [])
+    path = tmp_path / "feedback" / "bob" / "sgdr" / "sgdr.html"
+    feedback_html(path, "SGDR", st, None)
+    text = path.read_text()
+    assert "BEGIN HIDDEN" not in text and "run_part(" not in text and "ValueError: (hidden tests removed)" in text
