@@ -13,11 +13,13 @@ kernel), and the student's instant feedback (:func:`lrcourse.feedback.check`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 
+from . import failure, watch
 from .parts import Part, PartResult, call_vectorized, close, first_mismatch, fmt, recorded_lrs, result
 
 __all__ = ["Assignment", "CurveAssignment", "Plot"]
@@ -60,6 +62,18 @@ class Assignment:
         The instant-feedback figure.
     rtol : float
         Relative tolerance of the comparisons with the reference.
+    reference_packages : tuple of str
+        Packages besides lrcourse whose ``forbidden`` names are the reference too (e.g. ``("torch",)``
+        when PyTorch's own scheduler is the answer); reaching them counts like reaching lrcourse's.
+    depends_on : dict
+        ``{part name: target}``: the part's function calls another graded function of the student
+        (``{"compare": "run_sgd"}``). The part is also evaluated with :meth:`reference_function`
+        of that target substituted in the student's namespace, so an error in the earlier function is
+        charged once ("carried forward from run_sgd").
+    credit_carried_forward : bool
+        When True (default) a part that is right with the reference's earlier function earns its points
+        (with a note); when False it is graded on the student's own functions and the hint says the
+        error was carried forward.
     """
 
     name: ClassVar[str]
@@ -69,6 +83,9 @@ class Assignment:
     not_checked: ClassVar[tuple] = ()
     plot: ClassVar[Plot | None] = None
     rtol: ClassVar[float] = 1e-9
+    reference_packages: ClassVar[tuple] = ()
+    depends_on: ClassVar[dict] = {}
+    credit_carried_forward: ClassVar[bool] = True
 
     # --- shared plumbing ----------------------------------------------------------------------------
 
@@ -115,6 +132,87 @@ class Assignment:
                 if text:  # a diagnosis may find nothing to say after all
                     return self.result(part, text)
         return self.result(part, "")
+
+    @property
+    def targets(self) -> list:
+        """Names of the student's objects the parts grade, in notebook order, each once."""
+        return list(dict.fromkeys(p.target for p in self.parts))
+
+    def reference_function(self, target: str):
+        """A stand-in for the student's function ``target`` computed by the reference, or None.
+
+        Used for :attr:`depends_on`: an assignment that declares ``{"compare": "run_sgd"}`` returns here
+        a callable with ``run_sgd``'s signature and the reference's results.
+        """
+        return None
+
+    # --- observing the student's objects and scoring the record ------------------------------------
+
+    def observe(self, part, namespace, inputs: dict) -> dict:
+        """Evaluate the student's object of ``part`` found in ``namespace`` (the notebook's globals).
+
+        Returns the raw observation a record carries: ``{"values": ...}`` or ``{"error": ...}`` (see
+        :func:`autograder.failure.describe`), plus ``values_given``/``error_given`` when the part
+        :attr:`depends_on` another graded function and :meth:`reference_function` gives a stand-in for it.
+        """
+        p = self.part(part)
+        observed = self._attempt(p, namespace, inputs)
+        earlier = self.depends_on.get(p.name)
+        stand_in = self.reference_function(earlier) if earlier else None
+        target = namespace.get(p.target)
+        space = getattr(target, "__globals__", namespace)
+        if stand_in is not None and target is not None and earlier in space:
+            with _substituted(space, earlier, stand_in):
+                again = self._attempt(p, namespace, inputs)
+            observed.update({f"{key}_given": value for key, value in again.items()})
+        return observed
+
+    def _attempt(self, p, namespace, inputs: dict) -> dict:
+        if p.target not in namespace:
+            return {"error": {"kind": failure.UNDEFINED, "target": p.target,
+                              "message": f"`{p.target}` is not defined: write it in the solution cell and keep "
+                                         f"its name (part {p.name!r} grades `{p.target}`)"}}
+        try:
+            return {"values": self.evaluate(p.name, namespace[p.target], inputs)}
+        except Exception as exc:  # noqa: BLE001 - the student's bug becomes a diagnosis
+            return {"error": failure.describe(exc, p.target, self.targets)}
+
+    def error_hint(self, error, locate=None) -> str:
+        """The hint for a recorded failure, with the student's line when it is known."""
+        text = failure.hint(error, self.targets)
+        where = error.get("where") if isinstance(error, dict) else None
+        if where and where.get("line") and error.get("kind") != failure.UNDEFINED:
+            place = locate(where) if locate is not None else f"line {where['line']}: `{where.get('text', '')}`"
+            text += f" (at {place})"
+        return text
+
+    def score_record(self, part, inputs: dict, record: dict, locate=None) -> PartResult:
+        """Points, hint and note for one record of ``part`` (see :meth:`observe`).
+
+        ``locate`` maps a recorded ``{"file", "line", "text"}`` to the text naming the student's line.
+        With :attr:`depends_on`, an error carried forward from the earlier function costs this part
+        nothing when :attr:`credit_carried_forward` (a note says so), else the hint says where it came from.
+        """
+        p = self.part(part)
+        own = self._outcome(p, inputs, record, "", locate)
+        earlier = self.depends_on.get(p.name)
+        if not earlier or not {"values_given", "error_given"} & set(record):
+            return own
+        given = self._outcome(p, inputs, record, "_given", locate)
+        if own.ok or not given.ok:
+            return own if own.ok else given
+        why = (f"carried forward from {earlier}: `{p.target}` is right with a correct `{earlier}`, but with your "
+               f"own `{earlier}` it fails ({own.hint})")
+        return replace(given, note=why) if self.credit_carried_forward else self.result(p, why)
+
+    def _outcome(self, p, inputs, record, suffix, locate) -> PartResult:
+        error = record.get("error" + suffix)
+        if error:
+            return self.result(p, self.error_hint(error, locate))
+        values = record.get("values" + suffix)
+        if values is None:
+            return self.result(p, "no result was recorded for this part")
+        return self.score(p.name, inputs, values)
 
     def target_name(self, part) -> str:
         """Name of the student's object graded by ``part`` (``"plot"``: the figure's target)."""
@@ -164,6 +262,22 @@ class Assignment:
 
     def __repr__(self) -> str:
         return f"<assignment {self.name!r}: {', '.join(f'{p.name} {p.points}' for p in self.parts)}>"
+
+
+@contextmanager
+def _substituted(space: dict, name: str, stand_in):
+    """``space[name]`` is ``stand_in`` (wrapped so the runtime watch knows the grader put it there)."""
+
+    def given(*args, **kwargs):
+        return stand_in(*args, **kwargs)
+
+    watch.GIVEN_CODES.add(given.__code__)
+    saved = space[name]
+    space[name] = given
+    try:
+        yield
+    finally:
+        space[name] = saved
 
 
 class CurveAssignment(Assignment):

@@ -15,6 +15,7 @@ import sys
 import zlib
 
 from .assignments import get
+from .watch import Watch
 
 #: Seed used when ``LRCOURSE_GRADING_SEED`` is not set (plain nbgrader, students' own runs).
 DEFAULT_SEED = 20240611
@@ -34,25 +35,6 @@ def grading_seed() -> int:
 def part_seed(seed: int, part: str) -> int:
     """Mix the base ``seed`` with the part name: each part gets its own hidden inputs."""
     return (int(seed) * 1_000_003 + zlib.crc32(part.encode())) % (2**31 - 1)
-
-
-def _reference_calls(module, part_name):
-    """Profile hook that notes calls into lrcourse code whose name is forbidden for this part."""
-    names = set(module.forbidden_for(part_name))
-    import lrcourse
-
-    root = os.path.dirname(os.path.abspath(lrcourse.__file__))
-    seen: set[str] = set()
-
-    def hook(frame, event, arg):
-        if event == "call" and names:
-            code = frame.f_code
-            if code.co_filename.startswith(root):
-                qual = getattr(code, "co_qualname", code.co_name)
-                if any(n in qual.split(".") for n in names):
-                    seen.add(qual)
-
-    return hook, seen
 
 
 def _patched_comparisons() -> list[str]:
@@ -99,29 +81,29 @@ def run_part(assignment: str, part: str, namespace: dict) -> float:
         With the hint of the part when it earns less than its points.
     """
     module = get(assignment)
-    spec = module.part(part)
+    module.part(part)
     if not isinstance(namespace, dict):
         raise TypeError("namespace: pass globals()")
-    if spec.target not in namespace:
-        raise AssertionError(f"`{spec.target}` is not defined: write it in the solution cell "
-                             f"and keep its name (part {part!r} grades `{spec.target}`).")
-    seed = grading_seed()
-    inputs = module.make_inputs(part, part_seed(seed, part))
-    hook, calls = _reference_calls(module, part)
-    previous = sys.getprofile()
-    sys.setprofile(hook)
-    try:
-        values = module.evaluate(part, namespace[spec.target], inputs)
-    finally:
-        sys.setprofile(previous)
-    record = {"assignment": assignment, "part": part, "seed": seed, "values": values,
-              "reference_calls": sorted(calls), "patched": _patched_comparisons()}
-    sys.stdout.write(RECORD_PREFIX + json.dumps(record, allow_nan=True) + "\n")
+    record, inputs, calls = observe_part(module, part, namespace, grading_seed())
+    sys.stdout.write(RECORD_PREFIX + json.dumps(record, allow_nan=True, default=str) + "\n")
     sys.stdout.flush()
-    result = module.score(part, inputs, values)
+    result = module.score_record(part, inputs, record)
     if calls:
         raise AssertionError(f"part {part!r} calls the reference implementation "
                              f"({', '.join(sorted(calls))}) instead of implementing it.")
     if result.earned < result.points:
         raise AssertionError(result.hint or f"part {part!r}: {result.earned}/{result.points} points")
     return result.earned
+
+
+def observe_part(module, part: str, namespace: dict, seed: int) -> tuple[dict, dict, dict]:
+    """The record of ``part`` (the student's values or error, what the runtime watch saw), its inputs and
+    the reference calls seen; the student's code runs under :class:`autograder.watch.Watch`."""
+    name = module.part(part).name
+    inputs = module.make_inputs(name, part_seed(seed, name))
+    packages = ("lrcourse", *module.reference_packages)
+    with Watch(module.forbidden_for(name), packages) as seen:
+        observed = module.observe(name, namespace, inputs)
+    record = {"assignment": module.name, "part": name, "seed": seed, **observed, **seen.record(),
+              "patched": _patched_comparisons()}
+    return record, inputs, seen.calls

@@ -6,19 +6,11 @@ Only the parent process calls these functions, after the submissions were execut
 from __future__ import annotations
 
 import csv
-import html
 import io
-import os
-import re
-import shutil
 from pathlib import Path
 
+from . import analytics, feedback_page
 from .atomic import write_text
-from .harness import RECORD_PREFIX
-
-HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS.*?(### END HIDDEN TESTS|$)", re.S)
-STUDENT_FLAGS = ("invalid-notebook", "missing", "wrong-assignment", "wrong-file", "missing-cell", "timeout",
-                 "kernel-died", "budget", "reference-implementation", "edited-locked-cells", "restored-cell")
 
 
 def grades_csv(path, assignment: str, parts: list, students: list) -> None:
@@ -40,38 +32,16 @@ def gradebook(out_dir: Path, work: Path, assignment: str, root, part_grade_ids: 
 
     A copy of the current gradebook (manual grades from the formgrader are kept) gets the
     assignment's cells from nbgrader's own ``generate_assignment`` and every student's scores in
-    one transaction; the copy then replaces the gradebook with ``os.replace``.
+    one transaction; the copy then replaces the gradebook with ``os.replace``
+    (:func:`autograder.gradebook.update_gradebook`).
     """
-    from nbgrader.api import Gradebook
+    from .gradebook import Scores, update_gradebook
 
-    from .release import generate
-
-    final = out_dir / "gradebook.db"
-    tmp = work / "gradebook.db.tmp"
-    tmp.unlink(missing_ok=True)
-    if final.exists():
-        shutil.copy2(final, tmp)
-    db_url = f"sqlite:///{tmp}"
-    scratch = work / "release"
-    shutil.rmtree(scratch, ignore_errors=True)
-    generate(assignment, scratch, root, db_url=db_url)
-    shutil.rmtree(scratch, ignore_errors=True)
-    import warnings
-
-    with warnings.catch_warnings(), Gradebook(db_url, course_id="lrcourse") as gb:
-        warnings.simplefilter("ignore")
-        for st in students:
-            gb.update_or_create_student(st.student_id)
-            gb.update_or_create_submission(assignment, st.student_id)
-            for part, gid in part_grade_ids.items():
-                grade = gb.find_grade(gid, assignment, assignment, st.student_id)
-                grade.auto_score = float(st.parts[part]["earned"])
-                grade.needs_manual_grade = grade.manual_score is not None and grade.manual_score != grade.auto_score
-        gb.db.commit()
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
-    return final
+    scores = Scores(assignment, out_dir, list(part_grade_ids.values()), 0.0)
+    for st in students:
+        scores.parts[st.student_id] = {gid: (float(st.parts[part]["earned"]), None)
+                                       for part, gid in part_grade_ids.items()}
+    return update_gradebook(out_dir / "gradebook.db", work, root, {assignment: scores})
 
 
 def nbgrader_config(out_dir: Path, root) -> None:
@@ -89,56 +59,10 @@ def nbgrader_config(out_dir: Path, root) -> None:
     write_text(out_dir / "nbgrader_config.py", text)
 
 
-def _student_outputs(cell, limit: int = 2000) -> str:
-    parts = []
-    for out in cell.get("outputs", []):
-        kind = out.get("output_type")
-        if kind == "stream":
-            text = "".join(ln for ln in str(out.get("text", "")).splitlines(True) if not ln.startswith(RECORD_PREFIX))
-            parts.append(text)
-        elif kind == "error":
-            parts.append(f"{out.get('ename', 'Error')}: {out.get('evalue', '')}\n")
-        elif kind in ("execute_result", "display_data"):
-            parts.append(str(out.get("data", {}).get("text/plain", "[figure]"))[:500] + "\n")
-    text = "".join(parts)
-    if len(text) > limit:
-        text = text[:limit] + "\n[... output shortened]"
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else "\ufffd" for ch in text)
-
-
 def feedback_html(path, title: str, st, executed=None) -> None:
-    """Per-student HTML: per-part points and hints, flags, the student's own cells. No test source."""
-    esc = html.escape
-    rows = "".join(
-        f"<tr class='{'ok' if p['earned'] >= p['points'] else 'ko'}'><td>{esc(name)}</td>"
-        f"<td>{p['earned']:g} / {p['points']:g}</td><td>{esc(p['hint'] or 'correct')}</td></tr>"
-        for name, p in st.parts.items())
-    notes = [f for f in st.flags if f.split(":")[0] in STUDENT_FLAGS]
-    notes_html = "".join(f"<li>{esc(n[:400])}</li>" for n in notes)
-    cells_html = ""
-    if executed is not None:
-        for i in st.student_cells:
-            if i >= len(executed.cells):
-                continue
-            cell = executed.cells[i]
-            out = _student_outputs(cell)
-            source = HIDDEN_BLOCK.sub("### (hidden tests removed)\n", str(cell.source))[:20000]
-            cells_html += (f"<h3>Cell {i}</h3><pre class='src'>{esc(source)}</pre>"
-                           + (f"<pre class='out'>{esc(out)}</pre>" if out.strip() else ""))
-    text = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}: feedback for {esc(st.student_id)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}tr.ok td{{background:#eefbe9}}
-tr.ko td{{background:#fdecea}}pre{{background:#f6f6f6;padding:.5em;overflow:auto}}pre.out{{background:#fffbe6}}</style>
-</head><body>
-<h1>{esc(title)}</h1>
-<p>Student <b>{esc(st.student_id)}</b>: <b>{st.score:g} / {st.max_score:g}</b> points.</p>
-<table><tr><th>Part</th><th>Points</th><th>Feedback</th></tr>{rows}</table>
-{('<h2>Notes from the grader</h2><ul>' + notes_html + '</ul>') if notes_html else ''}
-<h2>Your code</h2>{cells_html or '<p>(no code could be read)</p>'}
-</body></html>
-"""
-    write_text(path, text)
+    """Per-student HTML page (:mod:`autograder.feedback_page`): parts, hints, figures, no test source."""
+    path = Path(path)
+    feedback_page.write(path, title, st, executed, top=path.parents[2] if len(path.parents) > 2 else None)
 
 
 def report_md(path, assignment: str, run, isolation: str, probe=None, warnings=()) -> None:
@@ -151,7 +75,8 @@ def report_md(path, assignment: str, run, isolation: str, probe=None, warnings=(
     for st in run.students.values():
         flags = "; ".join(sorted({f.split(':')[0] for f in st.flags})) or ""
         lines.append(f"| {st.student_id} | {st.score:g}/{st.max_score:g} | {st.status} | {flags} |")
-    lines += ["", "## Details", ""]
+    lines += [""] + analytics.markdown(analytics.summarize(run))
+    lines += ["## Details", ""]
     for st in run.students.values():
         if not st.flags:
             continue

@@ -42,12 +42,17 @@ class Part:
 
 @dataclass(frozen=True)
 class PartResult:
-    """Outcome of one part: ``earned`` is ``points`` or 0; ``hint`` is empty when the part is right."""
+    """Outcome of one part: ``earned`` is ``points`` or 0; ``hint`` is empty when the part is right.
+
+    ``note`` is information that does not change the points, e.g. that an error was carried forward from
+    an earlier function and the part was graded with the reference's version of it.
+    """
 
     name: str
     points: int
     earned: int
     hint: str = ""
+    note: str = ""
 
     @property
     def ok(self) -> bool:

@@ -24,14 +24,14 @@ from pathlib import Path
 
 import nbformat
 
-from . import outputs
+from . import analytics, outputs
 from .atomic import write_text
 from .assignments import get
 from .course import RELEASE_DIR, SOURCE_DIR, course_root, source_notebook
 from .executor import Limits
 from .harness import DEFAULT_SEED
 from .probe import probe_sandbox
-from .scoring import scan, score_parts, suspicious, test_cell_parts
+from .scoring import review_flags, scan, score_parts, test_cell_parts
 from .worker import default_scratch_root, grade_submission, isolation_summary
 
 GRADER_VERSION = "1"
@@ -284,17 +284,15 @@ def _score_one(module, assignment: str, seed: int, res: dict, part_of: dict, max
         return StudentResult(res["student_id"], 0.0, max_score, zero, flags, res.get("status", "ok"),
                              res.get("seconds", 0.0))
     executed = nbformat.reads(res["notebook"], as_version=4)
-    student_sources = [executed.cells[i].source for i in res.get("student_cells", []) if i < len(executed.cells)]
-    names, strings, notes = scan(student_sources)
-    sus = suspicious(names, strings)
-    if sus:
-        flags.append("suspicious-code: " + ", ".join(sus))
+    student_sources = [(i, executed.cells[i].source) for i in res.get("student_cells", []) if i < len(executed.cells)]
+    evidence = scan(student_sources)
+    flags += review_flags(evidence, module)
     test_cells = {gid: int(i) for gid, i in res.get("test_cells", {}).items()}
     parts = {}
-    for ps in score_parts(module, assignment, seed, executed, test_cells, part_of, names, strings,
+    for ps in score_parts(module, assignment, seed, executed, test_cells, part_of, evidence,
                           res.get("events", [])):
         parts[ps.name] = {"points": ps.points, "earned": ps.earned, "hint": ps.hint, "flags": ps.flags,
-                          "in_kernel": ps.in_kernel}
+                          "in_kernel": ps.in_kernel, "note": ps.note}
         flags += [f"{f.split(':')[0]}: part {ps.name}:{f.split(':', 1)[1] if ':' in f else ''}" for f in ps.flags]
     total = round(sum(p["earned"] for p in parts.values()), 6)
     return StudentResult(res["student_id"], total, max_score, parts, flags, res.get("status", "ok"),
@@ -316,4 +314,5 @@ def _write_outputs(run: GradingRun, out: Path, work: Path, root: Path, part_grad
     outputs.grades_csv(out / "grades.csv", run.assignment, run.part_names, students)
     outputs.report_md(out / "report.md", run.assignment, run, run.isolation, probe=run.probe,
                       warnings=run.warnings)
+    analytics.write(out, run)
     outputs.nbgrader_config(out, root)

@@ -37,12 +37,12 @@ EXPECTED = {
 #: a flag (prefix) the instructor's report must show for the student
 FLAG = {
     "infinite_loop": "timeout", "hard_exit": "kernel-died", "segfault": "kernel-died",
-    "memory_hog": "kernel-died|", "kill_parent": "kernel-died", "read_solutions": "suspicious-code",
+    "memory_hog": "kernel-died|", "kill_parent": "kernel-died", "read_solutions": "review",
     "patch_comparisons": "patched-comparisons", "reference_import": "reference-implementation",
     "reference_obfuscated": "reference-implementation", "forged_record": "forged-record",
     "invalid_json": "invalid-notebook", "binary_file": "invalid-notebook",
     "wrong_assignment": "wrong-assignment", "deleted_tests": "restored-cell",
-    "edited_tests": "edited-locked-cells", "truncate_files": "suspicious-code",
+    "edited_tests": "edited-locked-cells", "truncate_files": "review",
 }
 HONEST_NAMES = '''
 def sgdr(t, T_0, T_mult, eta_max, eta_min):

@@ -80,8 +80,15 @@ class OneCycle(CurveAssignment):
         start, end = {"rise": (m / 10, m), "fall": (m, m / 10), "final": (m / 10, m / 100)}[part]
         a, b = _window(part, T)
         a = max(a, 0.0)
+        cosine = end + (start - end) * (1 + np.cos(np.pi * (t - a) / (b - a))) / 2
         checks = [(part == "final" and bool(close(got[-1] * 10, ref[-1], 1e-6)),
-                   f"your final lr is max_lr/1000; the reference ends at max_lr/100 = {fmt(m / 100)} {setting}")]
+                   f"your final lr is max_lr/1000; the reference ends at max_lr/100 = {fmt(m / 100)} {setting}"),
+                  (self.matches(got, cosine, graded, atol),
+                   f"your {part} phase follows a cosine (PyTorch's default anneal_strategy='cos'); this policy is "
+                   f"linear (anneal_strategy='linear'): the lr changes by the same amount every step {setting}"),
+                  (part == "rise" and t[0] == 0 and bool(close(got[0], m / 25, 1e-6)),
+                   f"your rise starts at max_lr/25 = {fmt(m / 25)} (PyTorch's default div_factor=25); this policy "
+                   f"starts at max_lr/10 = {fmt(m / 10)} (div_factor=10) {setting}")]
         # a straight line through the student's first two points tells where it reaches the phase's end value
         if t.size >= 2 and t[1] != t[0]:
             slope = (got[1] - got[0]) / (t[1] - t[0])

@@ -48,13 +48,14 @@ def _run(metrics, lr, factor, patience, threshold=0.0, threshold_mode="rel", coo
 # --- a plain re-implementation, with switches for the typical mistakes ----------------------------
 
 def _simulate(run, *, early=False, plain=False, abs_in_rel=False, rel_in_abs=False, best_low=False,
-              no_cooldown=False, no_floor=False, skip_below=False):
+              no_cooldown=False, no_floor=False, skip_below=False, not_in_a_row=False, cool_short=False):
     """Rates, improvement flags and bests of ``run``; the keyword switches reproduce typical mistakes.
 
     ``early``: cut when the bad count reaches patience (``>=``); ``plain``: ``m < best``;
     ``abs_in_rel`` / ``rel_in_abs``: the other threshold rule; ``best_low``: the best follows every new
     low; ``no_cooldown``: cooldown ignored; ``no_floor``: ``lr * factor`` unclipped; ``skip_below``: a cut
-    that would cross ``min_lr`` is skipped instead of clipped.
+    that would cross ``min_lr`` is skipped instead of clipped; ``not_in_a_row``: an improvement does not
+    reset the count of bad epochs; ``cool_short``: the cooldown ignores one epoch too few.
     """
     lr, best, bad, cool = run["lr"], math.inf, 0, 0
     tau, rel = run["threshold"], run["threshold_mode"] == "rel"
@@ -63,7 +64,7 @@ def _simulate(run, *, early=False, plain=False, abs_in_rel=False, rel_in_abs=Fal
     for m in run["metrics"]:
         better = m < best if plain else (m < best * (1 - tau) if rel else m < best - tau)
         if better:
-            best, bad = m, 0
+            best, bad = m, (bad if not_in_a_row else 0)
         else:
             bad += 1
         if best_low:
@@ -76,7 +77,7 @@ def _simulate(run, *, early=False, plain=False, abs_in_rel=False, rel_in_abs=Fal
                 new = lr
             elif not no_floor:
                 new = max(new, run["min_lr"])
-            lr, cool, bad = new, run["cooldown"], 0
+            lr, cool, bad = new, run["cooldown"] - (1 if cool_short and run["cooldown"] else 0), 0
         lrs.append(lr)
         flags.append(better)
         bests.append(best)
@@ -90,6 +91,11 @@ _MISTAKES = {
     "cooldown": [{"no_cooldown": True}],
     "min_lr": [{"no_floor": True}, {"skip_below": True}],
 }
+
+
+#: further mistakes the hints recognise (not required to show in every drawn input, unlike :data:`_MISTAKES`)
+_MORE_MISTAKES = {"patience": [{"not_in_a_row": True}], "threshold": [{"not_in_a_row": True}],
+                  "cooldown": [{"cool_short": True}, {"not_in_a_row": True}], "min_lr": [{"not_in_a_row": True}]}
 
 
 def _reference_run(run, early=False) -> np.ndarray:
@@ -279,6 +285,13 @@ def _why(run, mistake, base, wrong, got, ref) -> str:
     if name == "early":
         return (f"patience={p} means {p + 1} bad epochs in a row: the rate is cut only when the count of "
                 f"bad epochs is MORE than patience (num_bad > patience, not >=)")
+    if name == "not_in_a_row":
+        return (f"an improvement must start the count of bad epochs again from 0: patience={p} counts bad "
+                f"epochs IN A ROW, your function keeps counting across improvements")
+    if name == "cool_short":
+        c = run["cooldown"]
+        return (f"after a cut the next cooldown={c} epochs are all ignored; your function ignores only {c - 1}, "
+                f"so it starts counting bad epochs one epoch early")
     if name == "no_cooldown":
         c = run["cooldown"]
         mine, theirs = _cuts(run, got), _cuts(run, ref)
@@ -334,6 +347,7 @@ class Plateau(Assignment):
         Part("min_lr", 2, "the rate never goes below min_lr: max(lr * factor, min_lr)", "plateau_lrs"),
     )
     forbidden = {"*": ('ReduceLROnPlateau', 'lr_scheduler')}
+    reference_packages = ("torch",)  # PyTorch's own ReduceLROnPlateau is the reference too
     plot = Plot("plateau_lrs", "epoch", "learning rate after the epoch",
                 "Plateau demo: lr=0.1, factor=0.5, patience=2, threshold=0.01, cooldown=1, min_lr=0.005", logy=True)
 
@@ -395,7 +409,8 @@ class Plateau(Assignment):
         _, early, refs, ok = best
         j = ok.index(False)
         # prefer a typical mistake that explains every run, then one that explains the first wrong run
-        sims = [(m, [_simulate(r, **{"early": early, **m}) for r in runs]) for m in _MISTAKES[p.name]]
+        sims = [(m, [_simulate(r, **{"early": early, **m}) for r in runs])
+                for m in _MISTAKES[p.name] + _MORE_MISTAKES.get(p.name, [])]
         found = [m for m, sim in sims if all(_matches(g, np.asarray(s[0])) for g, s in zip(runs_got, sim))]
         found += [m for m, sim in sims if _matches(runs_got[j], np.asarray(sim[j][0]))]
         return result(p, _hint(j, runs[j], runs_got[j], refs[j], early, found[0] if found else None))

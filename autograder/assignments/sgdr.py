@@ -45,6 +45,26 @@ def _rises(t, lr, atol):
     return [fmt(t[i + 1]) for i in up]
 
 
+def _mistake(inputs, t, *, half=0.5, turn=1.0, reset=True, grow_cosine=True, on_top=False):
+    """SGDR written with one of the typical mistakes (the defaults give the right curve).
+
+    ``half``: the factor in front of the cosine; ``turn``: cosine periods per cycle (2: a full period);
+    ``reset``: T_cur starts again at each restart; ``grow_cosine``: the cosine's period grows with the
+    cycle (False: it keeps T_0); ``on_top``: the cosine spans eta_max and sits on top of eta_min.
+    """
+    T_0, T_mult, hi, lo = inputs["T_0"], inputs["T_mult"], inputs["eta_max"], inputs["eta_min"]
+    t = np.asarray(t, dtype=np.float64)
+    start, length = np.zeros_like(t), np.full_like(t, float(T_0))
+    for _ in range(64 if reset else 0):
+        past = t >= start + length
+        if not past.any():
+            break
+        start, length = np.where(past, start + length, start), np.where(past, length * T_mult, length)
+    period = length if grow_cosine else np.full_like(t, float(T_0))
+    amplitude = hi if on_top else hi - lo
+    return lo + half * amplitude * (1 + np.cos(turn * np.pi * (t - start) / period))
+
+
 def _ordinal(k: int) -> str:
     return {1: "first", 2: "second", 3: "third", 4: "fourth"}.get(k, f"{k}th")
 
@@ -118,9 +138,31 @@ class Sgdr(CurveAssignment):
 
     def hints(self, part, inputs, t, got, ref, graded, atol) -> list:
         setting = self.setting(inputs)
-        eta_max = inputs["eta_max"]
-        checks = [(t[0] == 0 and abs(got[0] - eta_max) > atol + self.rtol * eta_max,
-                   f"at t=0 your lr is {fmt(got[0])}, it must start at eta_max={fmt(eta_max)} {setting}")]
+        eta_max, eta_min = inputs["eta_max"], inputs["eta_min"]
+
+        def like(**mistake):
+            return lambda: self.matches(got, _mistake(inputs, t, **mistake), graded, atol)
+
+        checks = [
+            (like(half=1.0), f"your cosine spans twice the range: the factor 1/2 is missing in "
+                             f"eta_min + 0.5 * (eta_max - eta_min) * (1 + cos(pi * T_cur / T_i)) {setting}"),
+            (like(turn=2.0), f"your lr climbs back up inside a cycle: cos(2 pi T_cur / T_i) is a full period; "
+                             f"SGDR uses half a period, cos(pi * T_cur / T_i), from eta_max down to eta_min {setting}"),
+            (eta_min > 0 and like(on_top=True)(),
+             f"your cosine spans eta_max and sits on top of eta_min, so it starts at eta_max + eta_min = "
+             f"{fmt(eta_max + eta_min)}: its amplitude is eta_max - eta_min {setting}"),
+            (t[0] == 0 and abs(got[0] - eta_max) > atol + self.rtol * eta_max,
+             f"at t=0 your lr is {fmt(got[0])}, it must start at eta_max={fmt(eta_max)} {setting}"),
+        ]
+        if part != "first_cycle":
+            checks.append((like(reset=False), f"your lr never jumps back to eta_max: it follows one long cosine over "
+                                              f"t / T_0 that rises smoothly; T_cur must start again from 0 at each "
+                                              f"restart {setting}"))
+        if part == "doubling":
+            checks.append((like(grow_cosine=False),
+                           f"your restarts come at the right epochs but inside a longer cycle the cosine still "
+                           f"uses T_0, so the lr rises again before the restart: divide T_cur by the cycle's own "
+                           f"length T_i = T_0 * T_mult**i {setting}"))
         if part in ("restarts", "doubling"):
             checks.append((True, lambda: self._restart_hint(part, inputs, t, got, atol)))
         if part == "floor":

@@ -92,17 +92,22 @@ def _targets(module, objects) -> dict:
     return found
 
 
-def _run_part(module, part, target):
+def _run_part(module, part, target, targets=None):
+    """The visible check of one part: ``(PartResult, record)``; the student's bugs become hints.
+
+    ``targets`` (name -> the student's object) lets a part that calls another graded function be checked
+    with the reference's version of it too, so a mistake carried forward is named as such.
+    """
     from autograder.parts import PartResult
 
     if target is None:
         return PartResult(part.name, part.points, 0, f"`{part.target}` is not defined yet (or was not passed to check)"), None
+    space = {**(targets or {}), part.target: target}
+    space = {k: v for k, v in space.items() if v is not None}
     try:
         inputs = module.visible_inputs(part.name)
-        values = module.evaluate(part.name, target, inputs)
-        return module.score(part.name, inputs, values), values
-    except NotImplementedError:
-        return PartResult(part.name, part.points, 0, f"`{part.target}` still raises NotImplementedError"), None
+        record = module.observe(part.name, space, inputs)
+        return module.score_record(part.name, inputs, record), record
     except Exception as exc:  # a student bug must become a hint, never a crash
         return PartResult(part.name, part.points, 0, f"{type(exc).__name__}: {exc}"), None
 
@@ -139,12 +144,12 @@ def check(assignment: str, *objects, plot: bool = True) -> Summary:
             if targets[part.target] is None:
                 summary.unchecked[part.name] = "graded when you submit"
                 continue
-            res, _ = _run_part(module, part, targets[part.target])
-            form_ok = not res.hint.startswith(("`", "SubmissionError", "TypeError", "ValueError"))
+            res, record = _run_part(module, part, targets[part.target], targets)
+            form_ok = record is not None and "error" not in record
             summary.unchecked[part.name] = ("answer recorded; it is graded when you submit" if form_ok
                                             else res.hint)
             continue
-        res, _ = _run_part(module, part, targets[part.target])
+        res, _ = _run_part(module, part, targets[part.target], targets)
         summary.results.append(res)
     print(f"{module.title}: visible checks")
     print(summary.table())
