@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup browser clean bench
+.PHONY: demo test setup browser sandbox clean bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }
@@ -18,13 +18,16 @@ setup: $(STAMP)
 browser:
 	@bash scripts/ensure-chromium
 
-demo: $(STAMP)
+sandbox:
+	@bash scripts/ensure-bwrap
+
+demo: $(STAMP) sandbox
 	$(BIN)/lrcourse demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-bench: $(STAMP)
+bench: $(STAMP) sandbox
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
