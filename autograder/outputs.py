@@ -11,6 +11,7 @@ import io
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from .atomic import write_text
@@ -35,6 +36,11 @@ def _num(x) -> str:
     return f"{float(x):g}"
 
 
+def _cell(text: str) -> str:
+    """A student id safe inside a Markdown table row (no line breaks, no column bars)."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text).replace("|", "\\|")
+
+
 def gradebook(out_dir: Path, work: Path, assignment: str, root, part_grade_ids: dict, students: list) -> Path:
     """Update ``OUT_DIR/gradebook.db`` (nbgrader's SQLite gradebook) atomically.
 
@@ -47,15 +53,19 @@ def gradebook(out_dir: Path, work: Path, assignment: str, root, part_grade_ids: 
     from .release import generate
 
     final = out_dir / "gradebook.db"
-    tmp = work / "gradebook.db.tmp"
-    tmp.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".gradebook.", suffix=".db.tmp", dir=work)  # unique per run
+    os.close(fd)
+    tmp = Path(name)
     if final.exists():
         shutil.copy2(final, tmp)
+    else:
+        tmp.unlink()
     db_url = f"sqlite:///{tmp}"
-    scratch = work / "release"
-    shutil.rmtree(scratch, ignore_errors=True)
-    generate(assignment, scratch, root, db_url=db_url)
-    shutil.rmtree(scratch, ignore_errors=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".release.", dir=work))
+    try:
+        generate(assignment, scratch, root, db_url=db_url)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     import warnings
 
     with warnings.catch_warnings(), Gradebook(db_url, course_id="lrcourse") as gb:
@@ -145,17 +155,24 @@ def report_md(path, assignment: str, run, isolation: str, probe=None, warnings=(
     """Instructor report: sandbox warnings, every student with score and flags, details, sandbox self-check."""
     lines = [f"# Grading report: {assignment}", ""]
     lines += [f"> **{w}**" for w in warnings] + ([""] if warnings else [])
-    lines += [f"- students: {len(run.students)}; seed: {run.seed}; isolation: {isolation}",
-             f"- max score: {run.max_score:g}; mean: {run.mean():.2f}", "",
-             "| student | score | status | flags |", "|---|---|---|---|"]
+    problem = run.problem() if hasattr(run, "problem") else ""
+    lines += [f"> **ERROR: {problem}**", ""] if problem else []
+    current = set(getattr(run, "current", run.students))
+    earlier = len(set(run.students) - current)
+    lines += [f"- students: {len(run.students)}" + (f" ({earlier} of them from earlier runs into this folder)"
+                                                    if earlier else "") + f"; seed: {run.seed}; isolation: {isolation}",
+              f"- max score: {run.max_score:g}; mean: {run.mean():.2f}"]
+    if getattr(run, "ignored", None):
+        lines.append(f"- ignored entries of the submissions folder (well-known junk): {', '.join(run.ignored)}")
+    lines += ["", "| student | score | status | flags |", "|---|---|---|---|"]
     for st in run.students.values():
         flags = "; ".join(sorted({f.split(':')[0] for f in st.flags})) or ""
-        lines.append(f"| {st.student_id} | {st.score:g}/{st.max_score:g} | {st.status} | {flags} |")
+        lines.append(f"| {_cell(st.student_id)} | {st.score:g}/{st.max_score:g} | {st.status} | {flags} |")
     lines += ["", "## Details", ""]
     for st in run.students.values():
         if not st.flags:
             continue
-        lines.append(f"### {st.student_id}")
+        lines.append(f"### {_cell(st.student_id)}")
         lines += [f"- {f[:500]}" for f in st.flags]
         for name, p in st.parts.items():
             if p["earned"] < p["points"]:
