@@ -74,6 +74,8 @@ def grade_submission(job: dict) -> dict:
         return result
     try:
         submission = read_submission(raw)
+        if submission.metadata.get("lrcourse_converted_from"):
+            result["flags"].append("converted: an nbformat 3 notebook, converted to version 4 and graded")
         source = nbformat.reads(job["source"], as_version=4)
         release = nbformat.reads(job["release"], as_version=4) if job.get("release") else None
         merged = assemble(submission, source, release)
