@@ -243,10 +243,12 @@ class Sandbox:
         A private network namespace (default True).
     extra_assignment : path, optional
         ``$LRCOURSE_EXTRA_ASSIGNMENTS/<A>.py`` when the assignment lives outside the package.
+    seed : list of (path, str)
+        Host files copied to ``HOME/<str>`` of a private disk before the kernel starts (root only).
     """
 
     def __init__(self, scratch_root: Path, token: str, uid: int | None, library, env: dict, limits: Limits,
-                 files=(), network_namespace: bool = True, extra_assignment=None):
+                 files=(), network_namespace: bool = True, extra_assignment=None, seed=()):
         if not isinstance(limits, Limits):
             raise TypeError(f"limits: expected an autograder.executor.Limits, got {type(limits).__name__}")
         self.root = Path(scratch_root) / token
@@ -267,6 +269,7 @@ class Sandbox:
             self.env["LRCOURSE_EXTRA_ASSIGNMENTS"] = EXTRA
         self.disk = self.root / "disk"
         self.disk.mkdir(mode=0o700)
+        self.seed = [tuple(map(str, s)) for s in seed]  # (host file, path under HOME) copied into a private disk
 
     def runtime_dir(self, name: str) -> Path:
         """A fresh host folder for one kernel's connection file and sockets, writable by the kernel."""
@@ -288,7 +291,7 @@ class Sandbox:
         view = self.view(runtime)
         root = self.uid is not None
         disk = ({"path": str(self.disk), "bytes": self.limits.disk_mb * 1024 * 1024,
-                 "inodes": self.limits.disk_inodes, "uid": self.uid} if root else None)
+                 "inodes": self.limits.disk_inodes, "uid": self.uid, "seed": self.seed} if root else None)
         env = dict(self.env, **view.env())
         env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
         return {"uid": self.uid, "disk": disk, "chown": [str(p) for p in chown], "limits": self.limits.rlimits(),

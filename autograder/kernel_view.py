@@ -28,7 +28,9 @@ import os
 import secrets
 import shutil
 import stat
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,6 +166,29 @@ def prune_libraries(scratch_root, keep: Path, older_than: float = 3600.0) -> Non
                     _remove_tree(entry)
             except OSError:
                 continue
+
+
+def font_cache(scratch_root, max_age: float = 86400.0):
+    """A matplotlib font cache built once for every kernel (else each fresh HOME rebuilds it, ~2 s).
+
+    Built by this Python with an empty HOME, so it lists only fonts that the view holds (matplotlib's
+    own and ``/usr``'s); seeded into each sandbox's ``HOME/.mpl``. None when it cannot be built.
+    """
+    root = Path(scratch_root) / "mpl"
+    found = sorted(root.glob("fontlist-v*.json"))
+    if found and time.time() - found[-1].stat().st_mtime < max_age:
+        return found[-1]
+    root.mkdir(parents=True, exist_ok=True, mode=0o755)
+    with tempfile.TemporaryDirectory(dir=root) as tmp:
+        env = {"MPLCONFIGDIR": tmp, "HOME": tmp, "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True,
+                       timeout=120)
+        built = sorted(Path(tmp).glob("fontlist-v*.json"))
+        if not built:
+            return None
+        os.chmod(built[-1], 0o644)
+        os.replace(built[-1], root / built[-1].name)
+    return root / built[-1].name
 
 
 def python_dirs() -> tuple:

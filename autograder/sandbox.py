@@ -7,7 +7,8 @@ line), which builds the allow-list view and runs CMD in it:
 1. a new session (the grader kills the whole group and every process of the uid);
 2. as root, the per-submission disk: a tmpfs of ``disk_mb`` with at most ``disk_inodes`` files, in a
    mount namespace of this launcher only (it disappears with the sandbox), holding ``home`` (0700,
-   owned by the private uid), ``tmp`` and ``shm``; bwrap binds them to ``HOME``, ``/tmp`` and
+   owned by the private uid, seeded with matplotlib's font cache), ``tmp`` and ``shm``; bwrap binds
+   them to ``HOME``, ``/tmp`` and
    ``/dev/shm``. bwrap's own ``--size`` tmpfs cannot bound the number of files, whose kernel
    memory is not counted in the size. Not root: bwrap makes three sized tmpfs instead;
 3. resource limits: ``RLIMIT_AS`` (memory), ``RLIMIT_CPU``, ``RLIMIT_FSIZE`` (largest file),
@@ -54,6 +55,13 @@ def private_disk(disk: dict) -> None:
         os.mkdir(path)
         os.chmod(path, mode)
         os.chown(path, uid, uid)
+    for source, rel in disk.get("seed", []):  # files the kernel starts with, e.g. matplotlib's font cache
+        dest = os.path.join(disk["path"], "home", rel)
+        os.makedirs(os.path.dirname(dest), mode=0o700, exist_ok=True)
+        os.chown(os.path.dirname(dest), uid, uid)
+        with open(source, "rb") as src, open(dest, "wb") as out:
+            out.write(src.read())
+        os.chown(dest, uid, uid)
 
 
 def set_limits(limits: dict, private_uid: bool) -> None:
