@@ -38,7 +38,7 @@ from .course import course_root, load_assignment, source_notebook
 from .executor import Limits, prune_scratch
 from .harness import DEFAULT_SEED
 from .intake import discover, file_name
-from .kernel_view import bwrap_available, prune_libraries, stage_library
+from .kernel_view import bwrap_available, font_cache, prune_libraries, stage_library
 from .outdir import OutDirLock, check_out_dir, claim
 from .probe import course_files, probe_sandbox, walk_roots
 from .scoring import scan, score_parts, suspicious, test_cell_parts
@@ -88,15 +88,15 @@ class GradingRun:
     def problem(self) -> str:
         """Why this run must exit non-zero (``""`` when it graded someone)."""
         now = [self.students[s] for s in self.current if s in self.students]
+        errors = [st for st in now if st.status == "grader-error"]
+        if errors and len(errors) == len(now):
+            return f"every submission hit a grader error (first: {errors[0].flags[-1][:200]}); see report.md"
         if not any(st.status == "ok" for st in now):
             counts: dict = {}
             for st in now:
                 counts[st.status] = counts.get(st.status, 0) + 1
             why = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no entries"
             return f"no submission could be graded ({why}); see report.md"
-        errors = [st for st in now if st.status == "grader-error"]
-        if self.executed and len(errors) == len(now):
-            return f"every submission hit a grader error (first: {errors[0].flags[-1][:200]})"
         return ""
 
     def __getitem__(self, student_id: str) -> StudentResult:
@@ -244,15 +244,14 @@ def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, ti
     with OutDirLock(out):
         claim(out, assignment)
         run = _grade_locked(assignment, module, root, source_text, source_nb, part_of, part_grade_ids, entries,
-                            submissions, out, jobs, float(timeout), int(memory), seed, resume, dask, progress,
+                            junk, submissions, out, jobs, float(timeout), int(memory), seed, resume, dask, progress,
                             network)
-    run.ignored = junk
     run.seconds = time.monotonic() - started
     return run
 
 
-def _grade_locked(assignment, module, root, source_text, source_nb, part_of, part_grade_ids, entries, submissions,
-                  out, jobs, timeout, memory, seed, resume, dask, progress, network) -> GradingRun:
+def _grade_locked(assignment, module, root, source_text, source_nb, part_of, part_grade_ids, entries, junk,
+                  submissions, out, jobs, timeout, memory, seed, resume, dask, progress, network) -> GradingRun:
     work = out / ".work"
     work.mkdir(exist_ok=True)
     for stale in work.glob(".*.tmp"):  # half-written files of a killed run
@@ -273,11 +272,14 @@ def _grade_locked(assignment, module, root, source_text, source_nb, part_of, par
     library = stage_library(scratch_root)
     prune_libraries(scratch_root, keep=library)
     prune_scratch(scratch_root)
+    fonts = font_cache(scratch_root)
+    seed_files = [(str(fonts), f".mpl/{fonts.name}")] if fonts is not None else []
     base = hashlib.sha256((GRADER_VERSION + source_text + json.dumps([seed, limits, network])).encode()).hexdigest()
 
     run = GradingRun(assignment, out, int(seed), float(sum(p.points for p in module.PARTS)),
                      [p.name for p in module.PARTS], isolation=isolation_summary(network))
     run.current = sorted(entries)
+    run.ignored = list(junk)
     # verify, from inside a sandbox like the students' ones, what isolation the kernel really gets
     run.probe = probe_sandbox(root, out, submissions, library, {}, Limits(**limits), network_namespace=network,
                               scratch_root=scratch_root, files=files)
@@ -297,7 +299,7 @@ def _grade_locked(assignment, module, root, source_text, source_nb, part_of, par
                      "filename": entry.filename, "intake": {"status": entry.status, "flags": entry.flags},
                      "source": source_text, "release": release_text, "seed": int(seed), "limits": limits,
                      "files": files, "library": str(library), "extra_assignment": extra_module,
-                     "n_source_cells": n_source_cells, "scratch_root": str(scratch_root),
+                     "n_source_cells": n_source_cells, "scratch_root": str(scratch_root), "seed_files": seed_files,
                      "network_namespace": network})
     run.executed = len(todo)
 
