@@ -146,6 +146,21 @@ def _tty():
     return "opened"
 
 
+def _new_user_namespace():
+    """Whether a child can create a user namespace (refused: "EPERM"), tried in a forked child."""
+    import ctypes
+
+    pid = os.fork()
+    if pid == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        os._exit(0 if libc.unshare(0x10000000) == 0 else min(ctypes.get_errno(), 255))
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    import errno
+
+    return "created" if code == 0 else errno.errorcode.get(code, str(code))
+
+
 def observe(spec):
     home = os.environ.get("HOME", "")
     try:
@@ -190,6 +205,7 @@ def observe(spec):
         "home": home, "home_stat": home_stat, "cwd": os.getcwd(),
         "prefix": os.path.realpath(sys.prefix), "base_prefix": os.path.realpath(sys.base_prefix),
         "sandbox_notes": os.environ.get("LRCOURSE_SANDBOX", ""),
+        "userns": _new_user_namespace(),
     }
     return facts
 

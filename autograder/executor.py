@@ -36,7 +36,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from .kernel_view import bwrap_command, drop_privileges, kernel_view, passwd_lines
+from .kernel_view import bwrap_command, drop_privileges, kernel_view, passwd_lines, seccomp_filter
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 #: outputs of a test cell kept even when the submission's output budget is spent (its record line)
@@ -270,6 +270,7 @@ class Sandbox:
         self.disk = self.root / "disk"
         self.disk.mkdir(mode=0o700)
         self.seed = [tuple(map(str, s)) for s in seed]  # (host file, path under HOME) copied into a private disk
+        self.seccomp = seccomp_filter()
 
     def runtime_dir(self, name: str) -> Path:
         """A fresh host folder for one kernel's connection file and sockets, writable by the kernel."""
@@ -297,7 +298,8 @@ class Sandbox:
         return {"uid": self.uid, "disk": disk, "chown": [str(p) for p in chown], "limits": self.limits.rlimits(),
                 "bwrap": bwrap_command(view, uid=self.uid, network=self.network_namespace,
                                        disk=self.disk if root else None, disk_mb=self.limits.disk_mb),
-                "prefix": drop_privileges(self.uid) if root else [], "data": passwd_lines(self.uid), "env": env}
+                "prefix": drop_privileges(self.uid) if root else [], "data": passwd_lines(self.uid), "env": env,
+                "seccomp": self.seccomp.hex() if self.seccomp else None}
 
     def write_config(self, cfg: dict, name: str) -> Path:
         path = self.root / name

@@ -25,6 +25,8 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import platform
+import struct
 import secrets
 import shutil
 import stat
@@ -345,6 +347,43 @@ def passwd_lines(uid: int | None) -> dict:
     me = os.getuid() if uid is None else uid
     return {"/etc/passwd": f"root:x:0:0:root:/:/usr/sbin/nologin\nstudent:x:{me}:{me}:student:{HOME}:/usr/sbin/nologin\n",
             "/etc/group": f"root:x:0:\nstudent:x:{me}:\n"}
+
+
+#: per machine: (AUDIT_ARCH, unshare, clone, clone3) syscall numbers
+SYSCALLS = {"x86_64": (0xC000003E, 272, 56, 435), "aarch64": (0xC00000B7, 97, 220, 435)}
+CLONE_NEWUSER = 0x10000000
+
+
+def seccomp_filter(machine: str | None = None) -> bytes | None:
+    """A classic-BPF seccomp program (for ``bwrap --seccomp``) refusing new user namespaces.
+
+    Without it a kernel could ``unshare(CLONE_NEWUSER | CLONE_NEWNS)`` and mount a tmpfs of any size
+    (memory outside every budget). ``unshare``/``clone`` with ``CLONE_NEWUSER`` get EPERM, ``clone3``
+    gets ENOSYS (the C library then falls back to ``clone``), foreign ABIs (i386, x32) get ENOSYS.
+    None on machines not in :data:`SYSCALLS`.
+    """
+    if (machine or platform.machine()) not in SYSCALLS:
+        return None
+    arch, unshare, clone, clone3 = SYSCALLS[machine or platform.machine()]
+    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    program = [
+        (ld, 0, 0, 4),                  # 0: architecture
+        (jeq, 1, 0, arch),              # 1: ours -> 3
+        (ret, 0, 0, enosys),            # 2: a foreign ABI
+        (ld, 0, 0, 0),                  # 3: syscall number
+        (jge, 7, 0, 0x40000000),        # 4: x32 ABI -> 12
+        (jeq, 6, 0, clone3),            # 5: -> 12
+        (jeq, 2, 0, unshare),           # 6: -> 9
+        (jeq, 1, 0, clone),             # 7: -> 9
+        (ret, 0, 0, allow),             # 8
+        (ld, 0, 0, 16),                 # 9: flags (first argument, low half)
+        (jset, 2, 0, CLONE_NEWUSER),    # 10: -> 13
+        (ret, 0, 0, allow),             # 11
+        (ret, 0, 0, enosys),            # 12
+        (ret, 0, 0, eperm),             # 13
+    ]
+    return b"".join(struct.pack("=HBBI", *ins) for ins in program)
 
 
 def bwrap_available() -> str:

@@ -163,7 +163,7 @@ def _expectations(root: bool, network: bool, bwrap: bool = True) -> dict:
     return {"bwrap": True, "uid": root and view, "signal": view, "course_tree": view, "library_view": view,
             "solutions": view, "out_dir": view, "submissions": view, "write": view, "runtime_locked": root and view,
             "shared_dirs": view, "network": view and network, "mount_ns": view, "ipc_ns": view, "pid_ns": view,
-            "uts_ns": view, "private_tmp": view, "disk": view, "memory": True, "rlimits": True, "session": view,
+            "uts_ns": view, "userns": view and kv.seccomp_filter() is not None, "private_tmp": view, "disk": view, "memory": True, "rlimits": True, "session": view,
             "env": True, "home": view, "python": view}
 
 
@@ -264,6 +264,8 @@ def _evaluate(facts: dict, spec: dict, real: dict, limits: Limits, expect: dict,
             extra = f"; {len(facts['processes'])} processes visible, grader {facts['signal_grader']}"
         add(f"{label}_ns", f"private {kind} namespace", theirs != mine and not theirs.startswith("error"),
             f"grader {mine}, sandbox {theirs}{extra}")
+    add("userns", "no new user namespace (seccomp)", facts["userns"] != "created",
+        f"unshare(CLONE_NEWUSER): {facts['userns']}")
     add("private_tmp", "private /tmp (grader's /tmp invisible)", not facts["tmp_canary_visible"],
         "grader's /tmp canary " + ("visible" if facts["tmp_canary_visible"] else "invisible"))
     add("disk", "sized private scratch space (the disk budget)", *_space_check(facts, limits, root))

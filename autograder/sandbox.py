@@ -15,7 +15,9 @@ line), which builds the allow-list view and runs CMD in it:
    ``RLIMIT_NOFILE``, ``RLIMIT_CORE = 0`` and, with a private uid, ``RLIMIT_NPROC`` (per uid);
 4. a clean environment; the synthesized ``/etc/passwd`` and ``/etc/group`` go to bwrap through
    pipes (``--ro-bind-data``);
-5. as root, ``setpriv`` inside the sandbox drops to the private uid, without groups or
+5. a seccomp filter (``bwrap --seccomp``) that refuses new user namespaces, inside which a kernel
+   could mount a tmpfs outside every budget;
+6. as root, ``setpriv`` inside the sandbox drops to the private uid, without groups or
    capabilities, with ``no_new_privs``, before the kernel starts.
 
 See ``autograder/SECURITY.md`` for what each step protects against.
@@ -85,15 +87,20 @@ def set_limits(limits: dict, private_uid: bool) -> None:
         resource.setrlimit(which, (value, hard_new))
 
 
+def _pipe(data: bytes) -> str:
+    """A descriptor bwrap inherits, ``data`` waiting in it (small: it must fit the pipe's buffer)."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, data)
+    os.close(write_end)
+    os.set_inheritable(read_end, True)
+    return str(read_end)
+
+
 def _data_args(files: dict) -> list:
-    """``--ro-bind-data FD DEST`` for each synthesized file, the content waiting in a pipe."""
+    """``--ro-bind-data FD DEST`` for each synthesized file."""
     args = []
     for dest, text in files.items():
-        read_end, write_end = os.pipe()
-        os.write(write_end, text.encode())
-        os.close(write_end)
-        os.set_inheritable(read_end, True)
-        args += ["--perms", "0644", "--ro-bind-data", str(read_end), dest]
+        args += ["--perms", "0644", "--ro-bind-data", _pipe(text.encode()), dest]
     return args
 
 
@@ -114,6 +121,8 @@ def launch(cfg: dict, cmd: list) -> None:
     argv = list(cfg["bwrap"])
     at = argv.index("--remount-ro") if "--remount-ro" in argv else len(argv)
     argv[at:at] = _data_args(cfg.get("data", {}))  # the synthesized files go in before / turns read-only
+    if cfg.get("seccomp"):
+        argv[1:1] = ["--seccomp", _pipe(bytes.fromhex(cfg["seccomp"]))]
     argv += [*cfg.get("prefix", []), *cmd]
     env = dict(cfg.get("env", {}))
     env["LRCOURSE_SANDBOX"] = ",".join(notes + ([f"uid={uid}"] if uid is not None else ["userns"]))

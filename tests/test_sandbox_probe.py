@@ -28,7 +28,7 @@ pytestmark = pytest.mark.grading
 
 ALL_CHECKS = {"bwrap", "uid", "signal", "course_tree", "library_view", "solutions", "out_dir", "submissions", "write",
               "runtime_locked", "shared_dirs", "network", "mount_ns", "ipc_ns", "pid_ns", "uts_ns", "private_tmp",
-              "disk", "memory", "rlimits", "session", "env", "home", "python"}
+              "disk", "memory", "rlimits", "session", "env", "home", "python", "userns"}
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the full sandbox needs root")
 SECRET = REPO_ROOT / "autograder" / "assignments" / "notebooks" / "sgdr.cells.txt"
 
