@@ -225,65 +225,87 @@ def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, ti
     missing = bwrap_available()
     if missing:
         raise ValueError(f"sandbox: {missing}")
-    jobs = int(jobs or os.cpu_count() or 1)
-    root = course_root(root)
-    module = load_assignment(assignment)
-    src_path = source_notebook(assignment, root)
-    source_text = src_path.read_text(encoding="utf-8")
-    source_nb = nbformat.reads(source_text, as_version=4)
-    part_of = test_cell_parts(source_nb, assignment)
-    part_grade_ids = {part: gid for gid, part in part_of.items()}
+    course = _Assignment.load(assignment, course_root(root))
     submissions = Path(submissions_dir).resolve()
     if not submissions.is_dir():
         raise ValueError(f"submissions_dir: {submissions} is not a directory")
     out = Path(out_dir).resolve()
     check_out_dir(out, submissions)
-    entries, junk = discover(submissions, assignment, _course_inodes(root, submissions))
+    entries, junk = discover(submissions, assignment, _course_inodes(course.root, submissions))
     out.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o700)
+    if seed is None:
+        seed = DEFAULT_SEED + zlib.crc32(assignment.encode()) % 100_000
+    options = {"jobs": int(jobs or os.cpu_count() or 1), "seed": int(seed), "resume": resume, "dask": dask,
+               "progress": progress, "network": network, "limits": {"timeout": float(timeout), "memory_mb": int(memory)}}
     with OutDirLock(out):
         claim(out, assignment)
-        run = _grade_locked(assignment, module, root, source_text, source_nb, part_of, part_grade_ids, entries,
-                            junk, submissions, out, jobs, float(timeout), int(memory), seed, resume, dask, progress,
-                            network)
+        run = _grade_locked(course, entries, junk, submissions, out, options)
     run.seconds = time.monotonic() - started
     return run
 
 
-def _grade_locked(assignment, module, root, source_text, source_nb, part_of, part_grade_ids, entries, junk,
-                  submissions, out, jobs, timeout, memory, seed, resume, dask, progress, network) -> GradingRun:
-    work = out / ".work"
-    work.mkdir(exist_ok=True)
-    for stale in work.glob(".*.tmp"):  # half-written files of a killed run
-        stale.unlink(missing_ok=True)
-    if seed is None:
-        seed = DEFAULT_SEED + zlib.crc32(assignment.encode()) % 100_000
-    limits = {"timeout": timeout, "memory_mb": memory}
-    release_dir = root / "exercises" / assignment
-    release_nb = release_dir / f"{assignment}.ipynb"
-    release_text = release_nb.read_text(encoding="utf-8") if release_nb.is_file() else None
-    files = [str(p) for p in sorted(release_dir.glob("*"))
-             if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"]
+@dataclass
+class _Assignment:
+    """What the grader reads of one assignment: module, source notebook, which test cell grades which part."""
+
+    name: str
+    module: object
+    root: Path
+    source_text: str
+    part_of: dict  # grade_id -> part
+
+    @classmethod
+    def load(cls, name: str, root: Path) -> _Assignment:
+        module = load_assignment(name)
+        text = source_notebook(name, root).read_text(encoding="utf-8")
+        return cls(name, module, root, text, test_cell_parts(nbformat.reads(text, as_version=4), name))
+
+    @property
+    def source_cells(self) -> int:
+        return sum(c.cell_type == "code" for c in nbformat.reads(self.source_text, as_version=4).cells)
+
+
+def _shared_job(course: _Assignment, options: dict, scratch_root: Path) -> dict:
+    """The part of every job that does not depend on the student: notebooks, limits, the kernel's view."""
+    release_dir = course.root / "exercises" / course.name
+    release_nb = release_dir / f"{course.name}.ipynb"
     extra = os.environ.get("LRCOURSE_EXTRA_ASSIGNMENTS")
-    extra_module = Path(extra) / f"{assignment}.py" if extra else None
-    extra_module = str(extra_module) if extra_module is not None and extra_module.is_file() else None
-    n_source_cells = sum(c.cell_type == "code" for c in source_nb.cells)
-    scratch_root = default_scratch_root()
+    extra_module = Path(extra) / f"{course.name}.py" if extra else None
     library = stage_library(scratch_root)
     prune_libraries(scratch_root, keep=library)
     prune_scratch(scratch_root)
     fonts = font_cache(scratch_root)
-    seed_files = [(str(fonts), f".mpl/{fonts.name}")] if fonts is not None else []
-    base = hashlib.sha256((GRADER_VERSION + source_text + json.dumps([seed, limits, network])).encode()).hexdigest()
+    return {"assignment": course.name, "source": course.source_text,
+            "release": release_nb.read_text(encoding="utf-8") if release_nb.is_file() else None,
+            "seed": options["seed"], "limits": options["limits"], "network_namespace": options["network"],
+            "files": [str(p) for p in sorted(release_dir.glob("*"))
+                      if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"],
+            "library": str(library), "scratch_root": str(scratch_root), "n_source_cells": course.source_cells,
+            "extra_assignment": str(extra_module) if extra_module is not None and extra_module.is_file() else None,
+            "seed_files": [(str(fonts), f".mpl/{fonts.name}")] if fonts is not None else []}
 
-    run = GradingRun(assignment, out, int(seed), float(sum(p.points for p in module.PARTS)),
-                     [p.name for p in module.PARTS], isolation=isolation_summary(network))
+
+def _grade_locked(course: _Assignment, entries: dict, junk: list, submissions: Path, out: Path,
+                  options: dict) -> GradingRun:
+    work = out / ".work"
+    work.mkdir(exist_ok=True)
+    for stale in work.glob(".*.tmp"):  # half-written files of a killed run
+        stale.unlink(missing_ok=True)
+    scratch_root = default_scratch_root()
+    shared = _shared_job(course, options, scratch_root)
+    limits, network, seed = options["limits"], options["network"], options["seed"]
+    base = hashlib.sha256((GRADER_VERSION + course.source_text + json.dumps([seed, limits, network])).encode()).hexdigest()
+
+    run = GradingRun(course.name, out, seed, float(sum(p.points for p in course.module.PARTS)),
+                     [p.name for p in course.module.PARTS], isolation=isolation_summary(network))
     run.current = sorted(entries)
     run.ignored = list(junk)
     # verify, from inside a sandbox like the students' ones, what isolation the kernel really gets
-    run.probe = probe_sandbox(root, out, submissions, library, {}, Limits(**limits), network_namespace=network,
-                              scratch_root=scratch_root, files=files)
-    run.isolation = run.probe.summary() + (" (probed on this host; Dask workers are not probed)" if dask else "")
+    run.probe = probe_sandbox(course.root, out, submissions, shared["library"], {}, Limits(**limits),
+                              network_namespace=network, scratch_root=scratch_root, files=shared["files"])
+    run.isolation = run.probe.summary() + (" (probed on this host; Dask workers are not probed)"
+                                           if options["dask"] else "")
     run.warnings = run.probe.warnings()
     for line in run.warnings:
         print(f"lrcourse grade: {line}", file=sys.stderr)
@@ -292,27 +314,23 @@ def _grade_locked(assignment, module, root, source_text, source_nb, part_of, par
     for student_id, entry in entries.items():
         key = hashlib.sha256(base.encode() + (entry.raw or b"<missing>") + json.dumps(entry.flags).encode()).hexdigest()
         prior = results.get(student_id)
-        if resume and prior is not None and prior.get("key") == key:
+        if options["resume"] and prior is not None and prior.get("key") == key:
             run.reused += 1
             continue
-        todo.append({"assignment": assignment, "student_id": student_id, "key": key, "raw": entry.raw,
-                     "filename": entry.filename, "intake": {"status": entry.status, "flags": entry.flags},
-                     "source": source_text, "release": release_text, "seed": int(seed), "limits": limits,
-                     "files": files, "library": str(library), "extra_assignment": extra_module,
-                     "n_source_cells": n_source_cells, "scratch_root": str(scratch_root), "seed_files": seed_files,
-                     "network_namespace": network})
+        todo.append(dict(shared, student_id=student_id, key=key, raw=entry.raw, filename=entry.filename,
+                         intake={"status": entry.status, "flags": entry.flags}))
     run.executed = len(todo)
 
     def commit(res: dict) -> None:
         write_text(work / f"{file_name(res['student_id'])}.json", json.dumps(res))
         results[res["student_id"]] = res
 
-    _execute_all(todo, commit, jobs, dask, progress)
+    _execute_all(todo, commit, options["jobs"], options["dask"], options["progress"])
 
     for student_id in sorted(results):
-        run.students[student_id] = _score_one(module, assignment, int(seed), results[student_id],
-                                              part_of, run.max_score)
-    _write_outputs(run, out, work, root, part_grade_ids, results)
+        run.students[student_id] = _score_one(course.module, course.name, seed, results[student_id],
+                                              course.part_of, run.max_score)
+    _write_outputs(run, out, work, course.root, {part: gid for gid, part in course.part_of.items()}, results)
     return run
 
 
