@@ -123,6 +123,8 @@ class OutputBudget:
     """
 
     def __init__(self, total: int, per_cell: int, protected=()):
+        _check_number("total", total, 1, integer=True)
+        _check_number("per_cell", per_cell, 1, integer=True)
         self.total, self.per_cell = int(total), int(per_cell)
         self.protected = set(protected)
         self.used = 0

@@ -53,6 +53,8 @@ def kind(mode: int) -> str:
 def file_name(student_id: str) -> str:
     """A name safe for ``.work/<name>.json`` and the feedback folders: the id itself when it is short
     and printable, else ``~`` and a digest."""
+    if not isinstance(student_id, str) or not student_id:
+        raise ValueError(f"student_id: expected a non-empty str, got {student_id!r}")
     if student_id.isprintable() and len(student_id.encode()) <= 200 and student_id not in (".", ".."):
         return student_id
     return "~" + hashlib.sha256(student_id.encode("utf-8", "surrogateescape")).hexdigest()[:24]
@@ -130,12 +132,27 @@ def _student(sub_fd: int, name: str, assignment: str, course_inodes, cap: int) -
 def discover(submissions, assignment: str, course_inodes=frozenset(), cap: int = MAX_NOTEBOOK_BYTES) -> tuple:
     """``({student_id: Submission}, [junk names])`` for every entry of ``submissions``.
 
+    Parameters
+    ----------
+    submissions : path
+        The submissions folder (``<student_id>/<assignment>.ipynb`` inside).
+    assignment : str
+        Assignment id: the notebook looked for is ``<assignment>.ipynb`` (else the first ``*.ipynb``).
+    course_inodes : set of (int, int)
+        ``(st_dev, st_ino)`` of the course's files: a notebook that is one of them is refused.
+    cap : int
+        Largest notebook read, in bytes.
+
     Raises
     ------
     LayoutError
         When no student folder holds an ``<assignment>.ipynb`` entry (wrong depth, empty folder,
         another assignment's notebooks): the message shows the expected layout and what was found.
     """
+    if not isinstance(assignment, str) or not assignment.isidentifier():
+        raise ValueError(f"assignment: expected an identifier such as 'sgdr', got {assignment!r}")
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise ValueError(f"cap: expected a positive number of bytes, got {cap!r}")
     submissions = Path(submissions)
     sub_fd = os.open(submissions, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:

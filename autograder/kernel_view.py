@@ -71,7 +71,21 @@ def _segments_match(parts: list, pattern: list) -> bool:
 
 
 def is_allowed(rel: str) -> bool:
-    """Whether the library file ``rel`` (e.g. ``"autograder/harness.py"``) belongs in the kernel's view."""
+    """Whether a library file belongs in the kernel's view.
+
+    Parameters
+    ----------
+    rel : str
+        Path relative to the folder holding the packages, ``/``-separated (``"autograder/harness.py"``).
+
+    Returns
+    -------
+    bool
+        True when a glob of :data:`KERNEL_LIBRARY` matches it and it is not in :data:`AUTHORING`
+        (``**`` spans any number of folders, ``*`` stays within one).
+    """
+    if not isinstance(rel, str):
+        raise TypeError(f"rel: expected a relative path as str, got {type(rel).__name__}")
     parts = rel.split("/")
     if rel in AUTHORING or "__pycache__" in parts:
         return False
@@ -79,8 +93,17 @@ def is_allowed(rel: str) -> bool:
 
 
 def package_dir(name: str) -> Path:
-    """Host folder of the installed package ``name`` (an editable install points into the checkout)."""
+    """Host folder of the installed package ``name`` (an editable install points into the checkout).
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is not one of :data:`PACKAGES` or is not installed.
+    """
     import importlib.util
+
+    if name not in PACKAGES:
+        raise ValueError(f"name: expected one of {', '.join(PACKAGES)}, got {name!r}")
 
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
@@ -110,11 +133,21 @@ def _read(path: Path) -> bytes:
 
 
 def stage_library(scratch_root) -> Path:
-    """Copy the allowed library files into ``scratch_root/lib-<digest>`` (root-owned, read-only).
+    """Copy the allowed library files into ``scratch_root/lib-<digest>`` (owned by the caller, read-only).
 
     The folder is named by the digest of its content, so every grading run and every worker of a
     machine with the same code shares it, and a worker on another machine recreates it. Built in a
     temporary folder and renamed into place, so a half-copied library is never used.
+
+    Parameters
+    ----------
+    scratch_root : path
+        The grader's private folder (``/var/lib/lrcourse-grader`` as root).
+
+    Returns
+    -------
+    Path
+        The staged folder: ``lrcourse/`` and ``autograder/`` with exactly :func:`library_files`.
     """
     files = {rel: _read(host) for rel, host in library_files().items()}
     digest = hashlib.sha256()
@@ -132,6 +165,7 @@ def stage_library(scratch_root) -> Path:
             dest = tmp / rel
             dest.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
             fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444)
+            os.fchmod(fd, 0o444)  # whatever the umask: the kernel's uid must read it
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
         for dirpath, dirnames, _ in os.walk(tmp):
@@ -282,6 +316,8 @@ def _system_args() -> list:
 
 def scratch_sizes(disk_mb: int) -> dict:
     """How the disk budget (MB) is split when bwrap makes the tmpfs: HOME half, /tmp 3/8, /dev/shm 1/8."""
+    if isinstance(disk_mb, bool) or not isinstance(disk_mb, int) or disk_mb < 1:
+        raise ValueError(f"disk_mb: expected a positive integer, got {disk_mb!r}")
     total = int(disk_mb) * 1024 * 1024
     return {HOME: total // 2, "/tmp": total * 3 // 8, "/dev/shm": total // 8}
 
@@ -304,7 +340,16 @@ def bwrap_command(view: KernelView, *, uid=None, network: bool = True, disk=None
         ``HOME``, ``/tmp`` and ``/dev/shm``. Without it bwrap makes three sized tmpfs.
     disk_mb : int
         The disk budget when bwrap makes the tmpfs.
+
+    Returns
+    -------
+    list of str
+        ``bwrap`` and its options; append the command (and, with ``uid``, :func:`drop_privileges`).
     """
+    if not isinstance(view, KernelView):
+        raise TypeError(f"view: expected a KernelView, got {type(view).__name__}")
+    if uid is not None:
+        drop_privileges(uid)  # validates it
     args = [BWRAP, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
             "--unshare-cgroup-try", "--hostname", "sandbox"]
     if network:
@@ -337,7 +382,15 @@ def bwrap_command(view: KernelView, *, uid=None, network: bool = True, disk=None
 
 
 def drop_privileges(uid: int) -> list:
-    """Command prefix that becomes ``uid`` inside the sandbox: no groups, no capabilities, no_new_privs."""
+    """Command prefix that becomes ``uid`` inside the sandbox: no groups, no capabilities, no_new_privs.
+
+    Parameters
+    ----------
+    uid : int
+        The submission's private uid (also its gid), positive.
+    """
+    if isinstance(uid, bool) or not isinstance(uid, int) or uid <= 0:
+        raise ValueError(f"uid: expected a positive integer (never root), got {uid!r}")
     return [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
             "--inh-caps=-all", "--bounding-set=-all", "--"]
 
