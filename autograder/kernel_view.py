@@ -157,6 +157,7 @@ def stage_library(scratch_root) -> Path:
     root.mkdir(parents=True, exist_ok=True, mode=0o711)
     final = root / f"lib-{digest.hexdigest()[:24]}"
     if final.is_dir():
+        os.utime(final)  # in use: :func:`prune_libraries` keeps it
         return final
     tmp = root / f".lib-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir(mode=0o755)
@@ -189,8 +190,8 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def prune_libraries(scratch_root, keep: Path, older_than: float = 3600.0) -> None:
-    """Remove staged libraries of other code versions not touched for ``older_than`` seconds."""
+def prune_libraries(scratch_root, keep: Path, older_than: float = 7 * 86400.0) -> None:
+    """Remove staged libraries of other code versions not used for ``older_than`` seconds (a week)."""
     root = Path(scratch_root)
     if not root.is_dir():
         return

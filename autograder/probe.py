@@ -228,9 +228,9 @@ def _evaluate(facts: dict, spec: dict, real: dict, limits: Limits, expect: dict,
         f"CapEff={facts['cap_eff']}")
     add("signal", "cannot signal the grader", facts["signal_grader"] != "allowed",
         f"kill(grader, 0): {facts['signal_grader']}")
-    add("course_tree", "no file of the course tree readable", *_course_check(facts, spec["course_files"],
+    add("course_tree", "course tree hidden from the kernel", *_course_check(facts, spec["course_files"],
                                                                               real["truncated"]))
-    add("library_view", "staged library holds only allow-listed files", *_library_check(facts["library"],
+    add("library_view", "staged library limited to the allow-list", *_library_check(facts["library"],
                                                                                         real["library"]))
     for name, mechanism, key in (("solutions", "solutions/ not readable", "solutions"),
                                  ("out_dir", "OUT_DIR (gradebook, results) not readable", "out_dir"),
@@ -243,7 +243,7 @@ def _evaluate(facts: dict, spec: dict, real: dict, limits: Limits, expect: dict,
             results.append(f"{Path(path).name}: {why}")
         add(name, mechanism, ok, "; ".join(results) or "nothing to hide")
     writes = {d: w for d, w in facts["write"].items() if d != spec["runtime"]}
-    add("write", "cannot write the course, OUT_DIR, the library, the Python installation or the system",
+    add("write", "course, OUT_DIR, library, Python installation and system read-only",
         all(w["status"] == "refused" for w in writes.values()),
         "; ".join(f"{d}: {w['status']}" for d, w in writes.items()))
     add("runtime_locked", "kernel runtime folder locked after start-up",

@@ -94,7 +94,8 @@ def grade_submission(job: dict) -> dict:
         token = f"{os.getpid()}-{abs(hash(job['student_id'])) % 10**8}-{time.time_ns() % 10**9}"
         sandbox = Sandbox(scratch_root, token, uid, _library(job, scratch_root), env, limits,
                           files=job.get("files", []), network_namespace=job.get("network_namespace", True),
-                          extra_assignment=job.get("extra_assignment"), seed=job.get("seed_files", ()))
+                          extra_assignment=job.get("extra_assignment"),
+                          seed=[f for f in job.get("seed_files", ()) if Path(f[0]).is_file()])  # Dask: maybe not here
         run = execute(merged.notebook, sandbox, limits, skip_replay=merged.test_indices,
                       n_source_cells=job.get("n_source_cells"))
         result["events"] = [{"index": e.index, "kind": e.kind, "detail": e.detail} for e in run.events]

@@ -48,7 +48,7 @@ def course(tmp_path):
 @pytest.fixture(scope="module")
 def verified():
     """One probe of the real configuration, shared by the assertions on it."""
-    base = default_scratch_root() / "test-probe-course"
+    base = default_scratch_root() / f"test-probe-course-{os.getpid()}"
     shutil.rmtree(base, ignore_errors=True)
     (base / "subs" / "alice").mkdir(parents=True)
     (base / "out").mkdir()
@@ -209,7 +209,7 @@ def test_listening_port_is_reachable_outside_the_sandbox():
 @needs_root
 def test_unprivileged_view_in_a_user_namespace_hides_the_course():
     """The non-root path: the same view built by an unprivileged bwrap (here as 'nobody', Debian's python)."""
-    scratch = default_scratch_root() / "test-userns"
+    scratch = default_scratch_root() / f"test-userns-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True, mode=0o755)
     runtime = scratch / "rt"
