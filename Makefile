@@ -10,7 +10,7 @@ PIP_FILTER := awk '/^Collecting/ {n++; if (n % 20 == 0) {print "   " n " package
 	/^Successfully installed/ {print "   installed " NF - 2 " packages"} \
 	/ERROR|[Ee]rror:/ || (/^WARNING/ && !/Location .* is ignored/) {print; fflush()}'
 
-.PHONY: demo test setup browser clean bench
+.PHONY: demo test setup browser sandbox clean bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }
@@ -29,13 +29,16 @@ setup: $(STAMP)
 browser:
 	@bash scripts/ensure-chromium
 
-demo: $(STAMP)
+sandbox:
+	@bash scripts/ensure-bwrap
+
+demo: $(STAMP) sandbox
 	$(BIN)/lrcourse demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-bench: $(STAMP)
+bench: $(STAMP) sandbox
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -1,8 +1,9 @@
 """The part of the sandbox self-check that runs INSIDE the sandbox (stdlib only, no imports of ours).
 
-:mod:`autograder.probe` starts ``python -I -c <this file's text> SPEC_JSON`` through the same
-launcher and sandbox config a student's kernel gets. This script only observes and prints one JSON
-object of facts on stdout; the grader compares them with what it expected.
+:mod:`autograder.probe` starts ``python -I -c <this file's text>`` through the same launcher and
+kernel view a student's kernel gets and writes the spec (JSON) to its stdin. This script only
+observes and prints one JSON object of facts on stdout; the grader compares them with what it
+expected.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ import socket
 import sys
 
 RLIMITS = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE")
+NAMESPACES = ("net", "mnt", "ipc", "pid", "uts")
 
 
 def _status_field(name):
@@ -44,8 +46,9 @@ def _failure(exc: OSError) -> dict:
 
 def _read(path):
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(1 << 20)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(1 << 16)
     except OSError as exc:
         return _failure(exc)
     return {"status": "read", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -114,11 +117,55 @@ def _interfaces_up():
     return up
 
 
+def _walk(top):
+    """Every file under ``top`` (relative paths), symlinks listed but never followed."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames.sort()
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            found.append(os.path.relpath(os.path.join(dirpath, name), top))
+    return sorted(found)
+
+
+def _space(path):
+    try:
+        st = os.statvfs(path)
+        dev = os.stat(path).st_dev
+    except OSError as exc:
+        return {"status": _failure(exc)["status"]}
+    return {"status": "ok", "bytes": st.f_blocks * st.f_frsize, "inodes": st.f_files, "dev": dev,
+            "write": _write(path, ".probe-space")["status"]}
+
+
+def _tty():
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError as exc:
+        return _failure(exc)["status"]
+    os.close(fd)
+    return "opened"
+
+
+def _new_user_namespace():
+    """Whether a child can create a user namespace (refused: "EPERM"), tried in a forked child."""
+    import ctypes
+
+    pid = os.fork()
+    if pid == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        os._exit(0 if libc.unshare(0x10000000) == 0 else min(ctypes.get_errno(), 255))
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    import errno
+
+    return "created" if code == 0 else errno.errorcode.get(code, str(code))
+
+
 def observe(spec):
     home = os.environ.get("HOME", "")
     try:
         st = os.stat(home)
-        home_stat = {"uid": st.st_uid, "mode": st.st_mode & 0o777}
+        home_stat = {"uid": st.st_uid, "mode": st.st_mode & 0o7777}
     except OSError:
         home_stat = None
     try:
@@ -128,15 +175,25 @@ def observe(spec):
         signal_grader = "denied"
     except ProcessLookupError:
         signal_grader = "invisible"
+    readable = {}
+    for path in spec["course_files"]:
+        seen = _read(path)
+        if seen["status"] == "read":
+            readable[path] = seen["sha256"]
     facts = {
         "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
-        "no_new_privs": _status_field("NoNewPrivs"),
-        "ns": {k: _readlink(f"/proc/self/ns/{k}") for k in ("net", "mnt", "ipc")},
-        "own_session": os.getsid(0) == os.getpid(), "own_group": os.getpgid(0) == os.getpid(),
+        "no_new_privs": _status_field("NoNewPrivs"), "cap_eff": _status_field("CapEff"),
+        "ns": {k: _readlink(f"/proc/self/ns/{k}") for k in NAMESPACES},
+        "pid": os.getpid(), "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+        "sid": os.getsid(0), "tty": _tty(),
         "signal_grader": signal_grader,
         "read": {p: _read(p) for p in spec["read"]},
         "list": {p: _listdir(p) for p in spec["list"]},
+        "course_readable": readable,
+        "library": _walk(spec["library"]) if os.path.isdir(spec["library"]) else None,
         "write": {d: _write(d, spec["write_name"]) for d in spec["write"]},
+        "shared": {p: os.path.exists(p) and _write(p, spec["write_name"])["status"] for p in spec["shared"]},
+        "space": {p: _space(p) for p in spec["space"]},
         "tmp_canary_visible": os.path.exists(spec["tmp_canary"]),
         "connect": _connect(int(spec["port"])),
         "interfaces_up": _interfaces_up(),
@@ -146,10 +203,12 @@ def observe(spec):
         "env_keys": sorted(os.environ),
         "canary_env": spec["canary_env"] in os.environ,
         "home": home, "home_stat": home_stat, "cwd": os.getcwd(),
+        "prefix": os.path.realpath(sys.prefix), "base_prefix": os.path.realpath(sys.base_prefix),
         "sandbox_notes": os.environ.get("LRCOURSE_SANDBOX", ""),
+        "userns": _new_user_namespace(),
     }
     return facts
 
 
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps(observe(json.loads(sys.argv[1]))) + "\n")
+    sys.stdout.write(json.dumps(observe(json.loads(sys.stdin.read()))) + "\n")

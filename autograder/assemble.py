@@ -31,13 +31,25 @@ def _meta(cell) -> dict:
 
 
 def read_submission(raw: bytes):
-    """Parse a submitted notebook; raise ValueError with a student-readable reason."""
+    """Parse a submitted notebook; raise ValueError with a student-readable reason.
+
+    An nbformat 3 notebook (``worksheets`` instead of ``cells``, saved by old Jupyter versions) is
+    converted to version 4 and graded; its metadata records ``lrcourse_converted_from = 3``.
+    """
     try:
         data = json.loads(raw.decode("utf-8", errors="strict"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"the file is not a valid notebook (JSON error: {str(exc)[:120]})") from None
+    if isinstance(data, dict) and data.get("nbformat") == 3:
+        try:
+            nb = nbformat.reads(json.dumps(data), as_version=4)
+            nb.metadata["lrcourse_converted_from"] = 3
+        except Exception as exc:  # noqa: BLE001
+            raise ValueError(f"this nbformat 3 notebook could not be converted; nbformat v4 required "
+                             f"(save it again with Jupyter: {str(exc)[:120]})") from None
+        return nb
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise ValueError("the file is not a Jupyter notebook (no list of cells)")
+        raise ValueError("the file is not a Jupyter notebook (no list of cells; nbformat v4 required)")
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as exc:  # noqa: BLE001

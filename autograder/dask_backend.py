@@ -13,7 +13,7 @@ from __future__ import annotations
 def run_on_dask(todo: list, commit, dask, jobs: int, bar) -> None:
     from distributed import Client, LocalCluster, as_completed
 
-    from .worker import grade_submission
+    from .worker import error_row, grade_submission
 
     cluster = None
     own_client = True
@@ -23,7 +23,7 @@ def run_on_dask(todo: list, commit, dask, jobs: int, bar) -> None:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(str(dask))
+        client = Client(str(dask), timeout=10)
     try:
         futures = [client.submit(grade_submission, job, pure=False, key=f"grade-{job['student_id']}-{job['key'][:12]}")
                    for job in todo]
@@ -33,9 +33,7 @@ def run_on_dask(todo: list, commit, dask, jobs: int, bar) -> None:
             try:
                 commit(fut.result())
             except Exception as exc:  # noqa: BLE001 - a lost worker must not stop the class
-                commit({"student_id": job["student_id"], "key": job["key"], "status": "grader-error",
-                        "flags": [f"grader-error: {type(exc).__name__}: {exc}"], "events": [],
-                        "notebook": None, "student_cells": [], "test_cells": {}, "seconds": 0.0})
+                commit(error_row(job, f"grader-error: {type(exc).__name__}: {exc}"))
             bar.update()
     finally:
         if own_client:

@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import shutil
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,17 +150,21 @@ def update_gradebook(final, work, root, table: dict) -> Path:
         raise TypeError("table: expected {assignment: Scores}")
     final, work = Path(final), Path(work)
     work.mkdir(parents=True, exist_ok=True)
-    tmp = work / f".{final.name}.tmp"
-    tmp.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=work)  # unique per run
+    os.close(fd)
+    tmp = Path(name)
     if final.exists():
         shutil.copy2(final, tmp)
+    else:
+        tmp.unlink()
     db_url = f"sqlite:///{tmp}"
     try:
         for assignment in table:
-            scratch = work / "release"
-            shutil.rmtree(scratch, ignore_errors=True)
-            generate(assignment, scratch, root, db_url=db_url)
-            shutil.rmtree(scratch, ignore_errors=True)
+            scratch = Path(tempfile.mkdtemp(prefix=".release.", dir=work))
+            try:
+                generate(assignment, scratch, root, db_url=db_url)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
         with warnings.catch_warnings(), Gradebook(db_url, course_id="lrcourse") as gb:
             warnings.simplefilter("ignore")
             for assignment, scores in table.items():

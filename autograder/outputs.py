@@ -27,6 +27,11 @@ def _num(x) -> str:
     return f"{float(x):g}"
 
 
+def _cell(text: str) -> str:
+    """A student id safe inside a Markdown table row (no line breaks, no column bars)."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text).replace("|", "\\|")
+
+
 def gradebook(out_dir: Path, work: Path, assignment: str, root, part_grade_ids: dict, students: list) -> Path:
     """Update ``OUT_DIR/gradebook.db`` (nbgrader's SQLite gradebook) atomically.
 
@@ -69,18 +74,25 @@ def report_md(path, assignment: str, run, isolation: str, probe=None, warnings=(
     """Instructor report: sandbox warnings, every student with score and flags, details, sandbox self-check."""
     lines = [f"# Grading report: {assignment}", ""]
     lines += [f"> **{w}**" for w in warnings] + ([""] if warnings else [])
-    lines += [f"- students: {len(run.students)}; seed: {run.seed}; isolation: {isolation}",
-             f"- max score: {run.max_score:g}; mean: {run.mean():.2f}", "",
-             "| student | score | status | flags |", "|---|---|---|---|"]
+    problem = run.problem() if hasattr(run, "problem") else ""
+    lines += [f"> **ERROR: {problem}**", ""] if problem else []
+    current = set(getattr(run, "current", run.students))
+    earlier = len(set(run.students) - current)
+    lines += [f"- students: {len(run.students)}" + (f" ({earlier} of them from earlier runs into this folder)"
+                                                    if earlier else "") + f"; seed: {run.seed}; isolation: {isolation}",
+              f"- max score: {run.max_score:g}; mean: {run.mean():.2f}"]
+    if getattr(run, "ignored", None):
+        lines.append(f"- ignored entries of the submissions folder (well-known junk): {', '.join(run.ignored)}")
+    lines += ["", "| student | score | status | flags |", "|---|---|---|---|"]
     for st in run.students.values():
         flags = "; ".join(sorted({f.split(':')[0] for f in st.flags})) or ""
-        lines.append(f"| {st.student_id} | {st.score:g}/{st.max_score:g} | {st.status} | {flags} |")
+        lines.append(f"| {_cell(st.student_id)} | {st.score:g}/{st.max_score:g} | {st.status} | {flags} |")
     lines += [""] + analytics.markdown(analytics.summarize(run))
     lines += ["## Details", ""]
     for st in run.students.values():
         if not st.flags:
             continue
-        lines.append(f"### {st.student_id}")
+        lines.append(f"### {_cell(st.student_id)}")
         lines += [f"- {f[:500]}" for f in st.flags]
         for name, p in st.parts.items():
             if p["earned"] < p["points"]:

@@ -1,19 +1,27 @@
 """``autograder.grade``: grade a folder of submissions; the engine of ``lrcourse grade``.
 
-The parent process discovers ``SUBMISSIONS_DIR/<student_id>/<A>.ipynb``, sends one job per
-submission to a process pool (``jobs``) or a Dask cluster (``dask``), scores each executed notebook
-itself, commits a per-student result file ``OUT_DIR/.work/<student>.json`` atomically as soon as it
-arrives (a killed run resumes from there), and finally writes, atomically, ``gradebook.db``,
-``grades.csv``, ``report.md`` and the HTML feedback. Only this process writes the gradebook.
+The parent process validates the options, reads ``SUBMISSIONS_DIR/<student_id>/<A>.ipynb`` as data
+(:mod:`autograder.intake`), takes ``OUT_DIR``'s lock and checks that the folder belongs to this
+assignment (:mod:`autograder.outdir`), stages the kernel's library (:mod:`autograder.kernel_view`),
+sends one job per submission to a process pool (``jobs``; workers die with the parent) or a Dask
+cluster (``dask``), scores each executed notebook itself, commits a per-student result file
+``OUT_DIR/.work/<student>.json`` atomically as soon as it arrives (a killed run resumes from
+there), and finally rebuilds, atomically, ``gradebook.db``, ``grades.csv``, ``report.md`` and the
+HTML feedback from EVERY result in ``.work/``: a later batch adds rows, a resubmission updates its
+row, no row is ever lost. Only this process writes the gradebook.
 Before grading, :func:`autograder.probe.probe_sandbox` verifies from inside one sandbox what
 isolation a kernel really gets; that verified result is ``GradingRun.isolation``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import math
 import os
+import signal
+import socket
 import sys
 import time
 import zlib
@@ -27,14 +35,19 @@ import nbformat
 from . import analytics, outputs
 from .atomic import write_text
 from .assignments import get
-from .course import RELEASE_DIR, SOURCE_DIR, course_root, source_notebook
-from .executor import Limits
+from .course import RELEASE_DIR, course_root, source_notebook
+from .executor import Limits, prune_scratch
 from .harness import DEFAULT_SEED
-from .probe import probe_sandbox
+from .intake import discover, file_name
+from .kernel_view import bwrap_available, font_cache, prune_libraries, stage_library
+from .outdir import OutDirLock, check_out_dir, claim
+from .probe import course_files, probe_sandbox, walk_roots
 from .scoring import review_flags, scan, score_parts, test_cell_parts
-from .worker import default_scratch_root, grade_submission, isolation_summary
+from .worker import default_scratch_root, error_row, grade_submission, isolation_summary
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
+PR_SET_PDEATHSIG = 1
+DASK_CONNECT_SECONDS = 3.0
 
 
 @dataclass
@@ -70,6 +83,22 @@ class GradingRun:
     isolation: str = ""
     probe: object = None
     warnings: list = field(default_factory=list)
+    current: list = field(default_factory=list)  # students of this run's submissions folder
+    ignored: list = field(default_factory=list)  # well-known junk entries of the folder
+
+    def problem(self) -> str:
+        """Why this run must exit non-zero (``""`` when it graded someone)."""
+        now = [self.students[s] for s in self.current if s in self.students]
+        errors = [st for st in now if st.status == "grader-error"]
+        if errors and len(errors) == len(now):
+            return f"every submission hit a grader error (first: {errors[0].flags[-1][:200]}); see report.md"
+        if not any(st.status == "ok" for st in now):
+            counts: dict = {}
+            for st in now:
+                counts[st.status] = counts.get(st.status, 0) + 1
+            why = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no entries"
+            return f"no submission could be graded ({why}); see report.md"
+        return ""
 
     def __getitem__(self, student_id: str) -> StudentResult:
         return self.students[student_id]
@@ -94,19 +123,63 @@ class GradingRun:
         return "\n".join(lines)
 
 
-def _discover(submissions: Path, assignment: str) -> dict:
-    found = {}
-    for sub in sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        nbs = sorted(sub.glob("*.ipynb"))
-        exact = sub / f"{assignment}.ipynb"
-        path = exact if exact.is_file() else (nbs[0] if nbs else None)
-        found[sub.name] = path
-    return found
+def _check_options(jobs, timeout, memory, seed) -> None:
+    """Validate ``grade``'s options: ValueError/TypeError naming the parameter."""
+    for name, value, low, high, integer in (("jobs", jobs, 1, 256, True), ("timeout", timeout, 1.0, 86400.0, False),
+                                            ("memory", memory, 256, 1 << 20, True), ("seed", seed, 0, 2**32 - 1, True)):
+        if value is None and name in ("jobs", "seed"):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+            raise TypeError(f"{name}: expected {'an integer' if integer else 'a number'}, got {value!r}")
+        if not math.isfinite(value) or not low <= value <= high:
+            raise ValueError(f"{name}: expected a finite value in [{low:g}, {high:g}], got {value!r}")
 
 
-def _check_id(student_id: str) -> None:
-    if not student_id or student_id.startswith(".") or "/" in student_id or len(student_id) > 200:
-        raise ValueError(f"submissions: invalid student folder name {student_id!r}")
+def check_dask(address, seconds: float = DASK_CONNECT_SECONDS) -> None:
+    """Refuse an unreachable Dask scheduler address within ``seconds`` (``"local"`` and clients pass)."""
+    if address is None or not isinstance(address, str) or address == "local":
+        return
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp", "tls"):
+        return  # other transports: distributed itself reports
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--dask: expected 'local' or an address such as tcp://host:8786, got {address!r}")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=seconds).close()
+    except OSError as exc:
+        raise ValueError(f"--dask: cannot reach the Dask scheduler at {address} within {seconds:g} s "
+                         f"({exc.strerror or type(exc).__name__})") from None
+
+
+def _course_inodes(root: Path, submissions: Path) -> frozenset:
+    """(device, inode) of every course file outside the submissions folder: a hard link to one is refused."""
+    files, _ = course_files(walk_roots(root))
+    inodes = set()
+    for path in files:
+        if not path.startswith(str(submissions) + os.sep):
+            try:
+                st = os.lstat(path)
+                inodes.add((st.st_dev, st.st_ino))
+            except OSError:
+                continue
+    return frozenset(inodes)
+
+
+def _load_work(work: Path) -> dict:
+    """Every committed result in ``.work/`` (the rows of earlier runs included)."""
+    results = {}
+    for path in sorted(work.glob("*.json")):
+        if path.name.startswith(".") or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            res = json.loads(path.read_text(encoding="utf-8"))
+            sid = res["student_id"]
+        except (ValueError, KeyError, TypeError, OSError):
+            continue
+        if isinstance(sid, str) and path.name == f"{file_name(sid)}.json":
+            results[sid] = res
+    return results
 
 
 def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, timeout: float = 60.0,
@@ -119,15 +192,17 @@ def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, ti
     assignment : str
         Assignment id (``solutions/<A>/<A>.ipynb`` and ``autograder/assignments/<A>.py``).
     submissions_dir, out_dir : path
-        Input folder of student folders; output folder (created, mode 0700).
+        Input folder of student folders; output folder (created, mode 0700). ``out_dir`` holds one
+        assignment; it must not be inside the submissions folder nor hold it.
     jobs : int, optional
-        Submissions graded in parallel (default ``os.cpu_count()``).
+        Submissions graded in parallel, 1 to 256 (default ``os.cpu_count()``).
     timeout : float
-        Wall-time limit per cell, in seconds (the kernel is killed and restarted after it).
+        Wall-time limit per cell in seconds, finite, 1 to 86400 (the kernel is killed and restarted
+        after it). A submission's whole budget is :meth:`~autograder.executor.Limits.budget`.
     memory : int
-        Address-space limit of a student's kernel, in MB.
+        Address-space limit of a student's kernel, in MB (at least 256).
     seed : int, optional
-        Base seed of the hidden inputs (default: fixed per assignment, so re-runs agree).
+        Base seed of the hidden inputs, 0 to 2**32 - 1 (default: fixed per assignment, so re-runs agree).
     resume : bool
         Reuse the per-student results of an earlier run with the same inputs (default True).
     dask : str or distributed.Client, optional
@@ -137,88 +212,126 @@ def grade(assignment: str, submissions_dir, out_dir, jobs: int | None = None, ti
     network : bool
         Give each kernel a private network namespace (default True; when False the sandbox
         self-check lists the network as not isolated, without a warning).
+
+    Raises
+    ------
+    ValueError
+        A bad option, an unreachable Dask scheduler, a submissions folder without the expected layout,
+        an ``out_dir`` that is a file, nests with the submissions, holds another assignment or is
+        being graded by another run, or a missing ``bwrap``.
     """
     started = time.monotonic()
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError(f"timeout: expected a positive number of seconds, got {timeout!r}")
-    if not isinstance(memory, int) or memory < 256:
-        raise ValueError(f"memory: expected an integer >= 256 (MB), got {memory!r}")
-    jobs = int(jobs or os.cpu_count() or 1)
-    if jobs < 1:
-        raise ValueError(f"jobs: expected a positive integer, got {jobs}")
-    root = course_root(root)
-    module = get(assignment)
-    src_path = source_notebook(assignment, root)
-    source_text = src_path.read_text(encoding="utf-8")
-    source_nb = nbformat.reads(source_text, as_version=4)
-    part_of = test_cell_parts(source_nb, assignment)
-    part_grade_ids = {part: gid for gid, part in part_of.items()}
+    _check_options(jobs, timeout, memory, seed)
+    check_dask(dask)
+    missing = bwrap_available()
+    if missing:
+        raise ValueError(f"sandbox: {missing}")
+    course = _Assignment.load(assignment, course_root(root))
     submissions = Path(submissions_dir).resolve()
     if not submissions.is_dir():
         raise ValueError(f"submissions_dir: {submissions} is not a directory")
     out = Path(out_dir).resolve()
+    check_out_dir(out, submissions)
+    entries, junk = discover(submissions, assignment, _course_inodes(course.root, submissions))
     out.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o700)
-    work = out / ".work"
-    work.mkdir(exist_ok=True)
     if seed is None:
         seed = DEFAULT_SEED + zlib.crc32(assignment.encode()) % 100_000
-    limits = {"timeout": float(timeout), "memory_mb": int(memory)}
-    release_dir = root / RELEASE_DIR / assignment
-    release_nb = release_dir / f"{assignment}.ipynb"
-    release_text = release_nb.read_text(encoding="utf-8") if release_nb.is_file() else None
-    files = [str(p) for p in sorted(release_dir.glob("*")) if p.is_file() and p.suffix != ".ipynb"]
-    hide = sorted({str(root / SOURCE_DIR), str(root / ".git"), str(out), str(submissions),
-                   *(str(p) for p in root.glob("*.db")), str(root / "autograded"), str(root / "submitted"),
-                   str(root / "feedback")})
-    env = {k: v for k, v in os.environ.items() if k == "LRCOURSE_EXTRA_ASSIGNMENTS"}
-    base = hashlib.sha256((GRADER_VERSION + source_text + json.dumps([seed, limits, network])).encode()).hexdigest()
+    options = {"jobs": int(jobs or os.cpu_count() or 1), "seed": int(seed), "resume": resume, "dask": dask,
+               "progress": progress, "network": network, "limits": {"timeout": float(timeout), "memory_mb": int(memory)}}
+    with OutDirLock(out):
+        claim(out, assignment)
+        run = _grade_locked(course, entries, junk, submissions, out, options)
+    run.seconds = time.monotonic() - started
+    return run
 
-    run = GradingRun(assignment, out, int(seed), float(sum(p.points for p in module.parts)),
-                     [p.name for p in module.parts], isolation=isolation_summary(network))
+
+@dataclass
+class _Assignment:
+    """What the grader reads of one assignment: module, source notebook, which test cell grades which part."""
+
+    name: str
+    module: object
+    root: Path
+    source_text: str
+    part_of: dict  # grade_id -> part
+
+    @classmethod
+    def load(cls, name: str, root: Path) -> _Assignment:
+        module = get(name)
+        text = source_notebook(name, root).read_text(encoding="utf-8")
+        return cls(name, module, root, text, test_cell_parts(nbformat.reads(text, as_version=4), name))
+
+    @property
+    def source_cells(self) -> int:
+        return sum(c.cell_type == "code" for c in nbformat.reads(self.source_text, as_version=4).cells)
+
+
+def _shared_job(course: _Assignment, options: dict, scratch_root: Path) -> dict:
+    """The part of every job that does not depend on the student: notebooks, limits, the kernel's view."""
+    release_dir = course.root / RELEASE_DIR / course.name
+    release_nb = release_dir / f"{course.name}.ipynb"
+    extra = os.environ.get("LRCOURSE_EXTRA_ASSIGNMENTS")
+    extra_module = Path(extra) / f"{course.name}.py" if extra else None
+    library = stage_library(scratch_root)
+    prune_libraries(scratch_root, keep=library)
+    prune_scratch(scratch_root)
+    fonts = font_cache(scratch_root)
+    return {"assignment": course.name, "source": course.source_text,
+            "release": release_nb.read_text(encoding="utf-8") if release_nb.is_file() else None,
+            "seed": options["seed"], "limits": options["limits"], "network_namespace": options["network"],
+            "files": [str(p) for p in sorted(release_dir.glob("*"))
+                      if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"],
+            "library": str(library), "scratch_root": str(scratch_root), "n_source_cells": course.source_cells,
+            "extra_assignment": str(extra_module) if extra_module is not None and extra_module.is_file() else None,
+            "seed_files": [(str(fonts), f".mpl/{fonts.name}")] if fonts is not None else []}
+
+
+def _grade_locked(course: _Assignment, entries: dict, junk: list, submissions: Path, out: Path,
+                  options: dict) -> GradingRun:
+    work = out / ".work"
+    work.mkdir(exist_ok=True)
+    for stale in work.glob(".*.tmp"):  # half-written files of a killed run
+        stale.unlink(missing_ok=True)
+    scratch_root = default_scratch_root()
+    shared = _shared_job(course, options, scratch_root)
+    limits, network, seed = options["limits"], options["network"], options["seed"]
+    base = hashlib.sha256((GRADER_VERSION + course.source_text + json.dumps([seed, limits, network])).encode()).hexdigest()
+
+    run = GradingRun(course.name, out, seed, float(sum(p.points for p in course.module.parts)),
+                     [p.name for p in course.module.parts], isolation=isolation_summary(network))
+    run.current = sorted(entries)
+    run.ignored = list(junk)
     # verify, from inside a sandbox like the students' ones, what isolation the kernel really gets
-    run.probe = probe_sandbox(root, out, submissions, hide, env, Limits(**limits), network_namespace=network,
-                              scratch_root=default_scratch_root())
-    run.isolation = run.probe.summary() + (" (probed on this host; Dask workers are not probed)" if dask else "")
+    run.probe = probe_sandbox(course.root, out, submissions, shared["library"], {}, Limits(**limits),
+                              network_namespace=network, scratch_root=scratch_root, files=shared["files"])
+    run.isolation = run.probe.summary() + (" (probed on this host; Dask workers are not probed)"
+                                           if options["dask"] else "")
     run.warnings = run.probe.warnings()
     for line in run.warnings:
         print(f"lrcourse grade: {line}", file=sys.stderr)
-    todo, results = [], {}
-    for student_id, path in _discover(submissions, assignment).items():
-        _check_id(student_id)
-        raw = path.read_bytes() if path is not None else None
-        key = hashlib.sha256(base.encode() + (raw or b"<missing>")).hexdigest()
-        cached = work / f"{student_id}.json"
-        if resume and cached.is_file():
-            try:
-                prior = json.loads(cached.read_text(encoding="utf-8"))
-                if prior.get("key") == key:
-                    results[student_id] = prior
-                    continue
-            except (json.JSONDecodeError, OSError):
-                pass
-        todo.append({"assignment": assignment, "student_id": student_id, "key": key, "raw": raw,
-                     "filename": path.name if path is not None else None, "source": source_text,
-                     "release": release_text,
-                     "seed": int(seed), "limits": limits, "hide": hide, "files": files, "env": env,
-                     "scratch_root": str(default_scratch_root()), "network_namespace": network})
-    run.reused = len(results)
+    results = _load_work(work)
+    todo = []
+    for student_id, entry in entries.items():
+        key = hashlib.sha256(base.encode() + (entry.raw or b"<missing>") + json.dumps(entry.flags).encode()).hexdigest()
+        prior = results.get(student_id)
+        if options["resume"] and prior is not None and prior.get("key") == key:
+            run.reused += 1
+            continue
+        todo.append(dict(shared, student_id=student_id, key=key, raw=entry.raw, filename=entry.filename,
+                         intake={"status": entry.status, "flags": entry.flags}))
     run.executed = len(todo)
-    if os.geteuid() != 0:
-        print("lrcourse grade: warning: not running as root, student code is NOT isolated from this "
-              "user's files (rlimits and process groups only)", file=sys.stderr)
 
     def commit(res: dict) -> None:
-        write_text(work / f"{res['student_id']}.json", json.dumps(res))
+        write_text(work / f"{file_name(res['student_id'])}.json", json.dumps(res))
         results[res["student_id"]] = res
 
-    _execute_all(todo, commit, jobs, dask, progress)
+    _execute_all(todo, commit, options["jobs"], options["dask"], options["progress"])
 
     for student_id in sorted(results):
-        run.students[student_id] = _score_one(module, assignment, int(seed), results[student_id],
-                                              part_of, run.max_score)
-    _write_outputs(run, out, work, root, part_grade_ids, results)
-    run.seconds = time.monotonic() - started
+        run.students[student_id] = _score_one(course.module, course.name, seed, results[student_id],
+                                              course.part_of, run.max_score)
+    _write_outputs(run, out, work, course.root, {part: gid for gid, part in course.part_of.items()}, results)
     return run
 
 
@@ -243,16 +356,23 @@ def _execute_all(todo: list, commit, jobs: int, dask, progress: bool) -> None:
         bar.close()
 
 
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: SIGKILL this worker when the grading process dies (even by ``kill -9``)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def _pool(todo: list, commit, jobs: int, bar) -> None:
     import multiprocessing
 
     pending = list(todo)
-    for attempt in range(3):
+    for _ in range(3):
         if not pending:
             return
         broken = []
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(grade_submission, job): job for job in pending}
             for fut in as_completed(futures):
                 job = futures[fut]
@@ -262,21 +382,21 @@ def _pool(todo: list, commit, jobs: int, bar) -> None:
                 except BrokenProcessPool:
                     broken.append(job)
                 except Exception as exc:  # noqa: BLE001
-                    commit({"student_id": job["student_id"], "key": job["key"], "status": "grader-error",
-                            "flags": [f"grader-error: {type(exc).__name__}: {exc}"], "events": [],
-                            "notebook": None, "student_cells": [], "test_cells": {}, "seconds": 0.0})
+                    commit(error_row(job, f"grader-error: {type(exc).__name__}: {exc}"))
                     bar.update()
         pending = broken
     for job in pending:
-        commit({"student_id": job["student_id"], "key": "retry", "status": "grader-error",
-                "flags": ["grader-error: the grading worker crashed three times"], "events": [],
-                "notebook": None, "student_cells": [], "test_cells": {}, "seconds": 0.0})
+        commit(dict(error_row(job, "grader-error: the grading worker crashed three times"), key="retry"))
         bar.update()
 
 
 def _score_one(module, assignment: str, seed: int, res: dict, part_of: dict, max_score: float) -> StudentResult:
     zero = {p.name: {"points": float(p.points), "earned": 0.0, "hint": "", "flags": []} for p in module.parts}
     flags = list(res.get("flags", []))
+    seed = int(res.get("seed") or seed)  # a row of an earlier run is scored with that run's seed
+    if res.get("status") == "grader-error":  # the grader's fault: never scored, never called tampering
+        flags = [f for f in flags if f.startswith("grader-error")] or ["grader-error: unknown"]
+        res = dict(res, notebook=None)
     if res.get("notebook") is None:
         reason = flags[-1] if flags else res.get("status", "not graded")
         for p in zero.values():
@@ -304,11 +424,12 @@ def _write_outputs(run: GradingRun, out: Path, work: Path, root: Path, part_grad
     title = run.assignment
     for st in students:
         res = results[st.student_id]
+        name = file_name(st.student_id)
         executed = nbformat.reads(res["notebook"], as_version=4) if res.get("notebook") else None
         if executed is not None:
-            write_text(out / "autograded" / st.student_id / run.assignment / f"{run.assignment}.ipynb",
+            write_text(out / "autograded" / name / run.assignment / f"{run.assignment}.ipynb",
                        nbformat.writes(executed))
-        outputs.feedback_html(out / "feedback" / st.student_id / run.assignment / f"{run.assignment}.html",
+        outputs.feedback_html(out / "feedback" / name / run.assignment / f"{run.assignment}.html",
                               title, st, executed)
     outputs.gradebook(out, work, run.assignment, root, part_grade_ids, students)
     outputs.grades_csv(out / "grades.csv", run.assignment, run.part_names, students)

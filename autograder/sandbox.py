@@ -1,20 +1,24 @@
 """Start a student's kernel inside a sandbox: ``python -m autograder.sandbox CONFIG_JSON -- CMD...``.
 
-The grader's kernel manager runs this launcher (as root) instead of the kernel; the launcher sets
-the sandbox up and then ``exec``\\ s the real kernel command, so the kernel process itself is the
-sandboxed process. Steps, each skipped (and reported) when it is unavailable:
+The grader's kernel manager runs this launcher instead of the kernel. The launcher prepares what
+bubblewrap cannot, then ``exec``\\ s ``bwrap`` (:mod:`autograder.kernel_view` built its command
+line), which builds the allow-list view and runs CMD in it:
 
-1. new session / process group (the grader kills the whole group and every process of the uid);
-2. ``unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC)``: no network at all (the kernel talks to
-   the grader over ``ipc://`` unix sockets in its scratch dir), a private mount table in which the
-   solutions, the gradebook/output folder, the submissions folder and ``*.db`` files of the course
-   are covered by empty read-only tmpfs (or ``/dev/null``), and private ``/tmp``, ``/var/tmp``,
-   ``/dev/shm``;
+1. a new session (the grader kills the whole group and every process of the uid);
+2. as root, the per-submission disk: a tmpfs of ``disk_mb`` with at most ``disk_inodes`` files, in a
+   mount namespace of this launcher only (it disappears with the sandbox), holding ``home`` (0700,
+   owned by the private uid, seeded with matplotlib's font cache), ``tmp`` and ``shm``; bwrap binds
+   them to ``HOME``, ``/tmp`` and
+   ``/dev/shm``. bwrap's own ``--size`` tmpfs cannot bound the number of files, whose kernel
+   memory is not counted in the size. Not root: bwrap makes three sized tmpfs instead;
 3. resource limits: ``RLIMIT_AS`` (memory), ``RLIMIT_CPU``, ``RLIMIT_FSIZE`` (largest file),
-   ``RLIMIT_NOFILE``, ``RLIMIT_CORE = 0`` and, with a private uid, ``RLIMIT_NPROC`` (fork bombs);
-4. switch to an unprivileged uid/gid that is unique to this submission (so it cannot signal or
-   read any other submission's processes or files), no supplementary groups, ``no_new_privs``;
-5. a clean environment (no grader secrets), ``HOME`` and ``cwd`` in the private scratch dir.
+   ``RLIMIT_NOFILE``, ``RLIMIT_CORE = 0`` and, with a private uid, ``RLIMIT_NPROC`` (per uid);
+4. a clean environment; the synthesized ``/etc/passwd`` and ``/etc/group`` go to bwrap through
+   pipes (``--ro-bind-data``);
+5. a seccomp filter (``bwrap --seccomp``) that refuses new user namespaces, inside which a kernel
+   could mount a tmpfs outside every budget;
+6. as root, ``setpriv`` inside the sandbox drops to the private uid, without groups or
+   capabilities, with ``no_new_privs``, before the kernel starts.
 
 See ``autograder/SECURITY.md`` for what each step protects against.
 """
@@ -28,16 +32,9 @@ import resource
 import sys
 
 CLONE_NEWNS = 0x00020000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
-PR_SET_NO_NEW_PRIVS = 38
-PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
-
-
-def _libc():
-    return ctypes.CDLL(None, use_errno=True)
+MS_NOSUID, MS_NODEV = 2, 4
+MS_REC, MS_PRIVATE = 16384, 1 << 18
+MB = 1024 * 1024
 
 
 def _check(ret: int, what: str) -> None:
@@ -46,141 +43,90 @@ def _check(ret: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def _mount(libc, source, target, fstype, flags, data=None) -> None:
-    enc = lambda s: None if s is None else s.encode()  # noqa: E731
-    _check(libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
-           f"mount {target}")
+def private_disk(disk: dict) -> None:
+    """Mount the submission's tmpfs at ``disk["path"]`` in a mount namespace of this process only."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _check(libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None), "make / private")
+    options = f"size={int(disk['bytes'])},nr_inodes={int(disk['inodes'])},mode=0755".encode()
+    _check(libc.mount(b"tmpfs", disk["path"].encode(), b"tmpfs", ctypes.c_ulong(MS_NOSUID | MS_NODEV), options),
+           f"mount tmpfs on {disk['path']}")
+    uid = int(disk["uid"])
+    for name, mode in (("home", 0o700), ("tmp", 0o1777), ("shm", 0o1777)):
+        path = os.path.join(disk["path"], name)
+        os.mkdir(path)
+        os.chmod(path, mode)
+        os.chown(path, uid, uid)
+    for source, rel in disk.get("seed", []):  # files the kernel starts with, e.g. matplotlib's font cache
+        dest = os.path.join(disk["path"], "home", rel)
+        os.makedirs(os.path.dirname(dest), mode=0o700, exist_ok=True)
+        os.chown(os.path.dirname(dest), uid, uid)
+        with open(source, "rb") as src, open(dest, "wb") as out:
+            out.write(src.read())
+        os.chown(dest, uid, uid)
 
 
-def _namespaces(cfg: dict, notes: list) -> None:
-    libc = _libc()
-    flags = CLONE_NEWNS | CLONE_NEWIPC | (CLONE_NEWNET if cfg.get("network_namespace", True) else 0)
-    _check(libc.unshare(flags), "unshare")
-    notes.append("netns" if flags & CLONE_NEWNET else "no-netns")
-    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    keep = os.path.realpath(cfg["scratch"])
-    for path in PRIVATE_TMP:
-        if os.path.isdir(path) and not keep.startswith(os.path.realpath(path) + os.sep):
-            _private_tmp(libc, path, cfg.get("expose", []))
-    for path in cfg.get("hide", []):
-        real = os.path.realpath(path)
-        if keep == real or keep.startswith(real + os.sep) or not os.path.exists(real):
-            continue
-        if os.path.isdir(real):
-            _mount(libc, "tmpfs", real, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                   "size=4k,mode=0555")
-        else:
-            _mount(libc, "/dev/null", real, None, MS_BIND)
-    _expose(libc, cfg.get("expose", []))
-    notes.append("mountns")
-
-
-def _private_tmp(libc, path: str, expose) -> None:
-    """Cover ``path`` (e.g. ``/tmp``) with an empty tmpfs, binding back what the kernel needs from it.
-
-    A checkout or virtual environment may itself live under ``/tmp`` (CI clones often do); those
-    folders are opened before the tmpfs goes on and bind-mounted back at the same place.
-    """
-    base = os.path.realpath(path) + os.sep
-    needs = sorted({os.path.realpath(p) for p in expose if os.path.realpath(p).startswith(base)})
-    needs = [n for n in needs if not any(n.startswith(m + os.sep) for m in needs if m != n)]
-    fds = [(n, os.open(n, os.O_PATH | os.O_DIRECTORY)) for n in needs]
-    _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
-    for need, fd in fds:
-        os.makedirs(need, mode=0o755, exist_ok=True)
-        _mount(libc, f"/proc/self/fd/{fd}", need, None, MS_BIND | MS_REC)
-        os.close(fd)
-
-
-def _blocked_ancestor(path: str):
-    """The highest ancestor of ``path`` that others cannot traverse (e.g. ``/root``), or None."""
-    parts = os.path.realpath(path).split(os.sep)
-    for i in range(2, len(parts) + 1):
-        anc = os.sep.join(parts[:i]) or os.sep
-        try:
-            if not os.stat(anc).st_mode & 0o001:
-                return anc
-        except OSError:
-            return None
-    return None
-
-
-def _expose(libc, paths) -> None:
-    """Make ``paths`` (the Python installation) reachable for the sandbox uid.
-
-    When an ancestor such as ``/root`` is private, it is covered by an empty tmpfs in which only the
-    needed folders are bind-mounted back (through ``/proc/self/fd``), so the rest stays hidden.
-    """
-    groups: dict = {}
-    for path in paths:
-        real = os.path.realpath(path)
-        blocked = _blocked_ancestor(real)
-        if blocked and real != blocked:
-            groups.setdefault(blocked, set()).add(real)
-    for blocked, needs in groups.items():
-        needs = sorted(n for n in needs if not any(n.startswith(m + os.sep) for m in needs if m != n))
-        fds = [(n, os.open(n, os.O_PATH | os.O_DIRECTORY)) for n in needs]
-        _mount(libc, "tmpfs", blocked, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
-        for need, fd in fds:
-            os.makedirs(need, mode=0o755, exist_ok=True)
-            _mount(libc, f"/proc/self/fd/{fd}", need, None, MS_BIND | MS_REC)
-            os.close(fd)
-
-
-def _limits(cfg: dict, private_uid: bool) -> None:
-    mb = 1024 * 1024
-    limits = {
-        resource.RLIMIT_AS: int(cfg["memory_mb"]) * mb,
-        resource.RLIMIT_CPU: int(cfg["cpu_seconds"]),
-        resource.RLIMIT_FSIZE: int(cfg["fsize_mb"]) * mb,
-        resource.RLIMIT_NOFILE: 512,
+def set_limits(limits: dict, private_uid: bool) -> None:
+    """Apply the rlimits of ``limits`` (MB and seconds) to this process and everything it starts."""
+    wanted = {
+        resource.RLIMIT_AS: int(limits["memory_mb"]) * MB,
+        resource.RLIMIT_CPU: int(limits["cpu_seconds"]),
+        resource.RLIMIT_FSIZE: int(limits["fsize_mb"]) * MB,
+        resource.RLIMIT_NOFILE: int(limits.get("nofile", 512)),
         resource.RLIMIT_CORE: 0,
     }
     if private_uid:
-        limits[resource.RLIMIT_NPROC] = int(cfg.get("nproc", 128))
-    for which, value in limits.items():
-        soft, hard = resource.getrlimit(which)
+        wanted[resource.RLIMIT_NPROC] = int(limits["nproc"])
+    for which, value in wanted.items():
+        _, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
-        hard_new = value if which != resource.RLIMIT_CPU else value + 5
+        hard_new = value + 5 if which == resource.RLIMIT_CPU else value
         if hard != resource.RLIM_INFINITY:
             hard_new = min(hard_new, hard)
         resource.setrlimit(which, (value, hard_new))
 
 
-def _drop(cfg: dict) -> None:
-    uid, gid = int(cfg["uid"]), int(cfg["gid"])
-    for path in cfg.get("chown", []):
-        os.chown(path, uid, gid)
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
-    if os.getuid() == 0 or os.geteuid() == 0:  # pragma: no cover - defensive
-        raise OSError("could not drop root privileges")
-    _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+def _pipe(data: bytes) -> str:
+    """A descriptor bwrap inherits, ``data`` waiting in it (small: it must fit the pipe's buffer)."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, data)
+    os.close(write_end)
+    os.set_inheritable(read_end, True)
+    return str(read_end)
+
+
+def _data_args(files: dict) -> list:
+    """``--ro-bind-data FD DEST`` for each synthesized file."""
+    args = []
+    for dest, text in files.items():
+        args += ["--perms", "0644", "--ro-bind-data", _pipe(text.encode()), dest]
+    return args
 
 
 def launch(cfg: dict, cmd: list) -> None:
-    """Apply the sandbox described by ``cfg`` to this process and exec ``cmd`` (never returns)."""
-    notes: list[str] = []
+    """Apply the sandbox described by ``cfg`` and exec bwrap with ``cmd`` (never returns)."""
     try:
         os.setsid()
     except OSError:
         pass
-    root = os.geteuid() == 0 and cfg.get("uid") is not None
-    if root and cfg.get("namespaces", True):
-        try:
-            _namespaces(cfg, notes)
-        except OSError as exc:  # e.g. inside a container without CAP_SYS_ADMIN
-            notes.append(f"no-namespaces({exc.strerror})")
-    _limits(cfg, private_uid=root)
-    if root:
-        _drop(cfg)
-        notes.append(f"uid={cfg['uid']}")
+    uid = cfg.get("uid")
+    notes = ["bwrap"]
+    if cfg.get("disk"):
+        private_disk(cfg["disk"])
+        notes.append("private-disk")
+    for path in cfg.get("chown", []):
+        os.chown(path, int(uid), int(uid))
+    set_limits(cfg["limits"], private_uid=uid is not None)
+    argv = list(cfg["bwrap"])
+    at = argv.index("--remount-ro") if "--remount-ro" in argv else len(argv)
+    argv[at:at] = _data_args(cfg.get("data", {}))  # the synthesized files go in before / turns read-only
+    if cfg.get("seccomp"):
+        argv[1:1] = ["--seccomp", _pipe(bytes.fromhex(cfg["seccomp"]))]
+    argv += [*cfg.get("prefix", []), *cmd]
     env = dict(cfg.get("env", {}))
-    env["LRCOURSE_SANDBOX"] = ",".join(notes) or "rlimits-only"
-    os.chdir(cfg["cwd"])
-    os.execve(cmd[0], cmd, env)
+    env["LRCOURSE_SANDBOX"] = ",".join(notes + ([f"uid={uid}"] if uid is not None else ["userns"]))
+    os.execve(argv[0], argv, env)
 
 
 def main(argv=None) -> None:
