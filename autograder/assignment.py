@@ -13,12 +13,14 @@ kernel), and the student's instant feedback (:func:`lrcourse.feedback.check`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from .parts import Part, PartResult, call_vectorized, close, first_mismatch, fmt, recorded_lrs, result
+from .parts import (Part, PartResult, SubmissionError, call_vectorized, close, first_mismatch, fmt, recorded_lrs,
+                    result, to_floats)
 
 __all__ = ["Assignment", "CurveAssignment", "Plot"]
 
@@ -135,6 +137,91 @@ class Assignment:
 
     plot_x: ClassVar[str] = "t"
     plot_key: ClassVar[str] = "lr"
+
+    # --- numeric answers: arrays, and answers built on an earlier part -----------------------------
+
+    #: ``{part: upstream part}``: the part's answer is computed with the student's function of the
+    #: upstream part. A wrong upstream function is charged once, in its own part: when the answer is
+    #: right *on the student's own upstream results*, the part keeps its points (error carried forward).
+    upstream: ClassVar[dict] = {}
+
+    def recorded(self, part, values, key: str, size: int):
+        """``values[key]`` as a flat float array of ``size`` numbers, or ``(None, failing PartResult)``."""
+        try:
+            got = np.asarray(values[key], dtype=np.float64).reshape(-1)
+        except (KeyError, TypeError, ValueError):
+            return None, self.result(part, "no numeric result was recorded for this part")
+        if got.size != size:
+            return None, self.result(part, f"expected {size} number(s), got {got.size}")
+        return got, None
+
+    def agrees(self, got, ref, rtol: float | None = None) -> bool:
+        """Whether ``got`` equals ``ref`` elementwise within ``rtol``, with an absolute floor of ``rtol``
+        times the largest ``|ref|`` (values near zero are compared on the scale of the whole answer)."""
+        ref = np.asarray(ref, dtype=np.float64)
+        got = np.asarray(got, dtype=np.float64)
+        if got.shape != ref.shape:
+            return False
+        rtol = self.rtol if rtol is None else rtol
+        scale = float(np.max(np.abs(ref[np.isfinite(ref)]), initial=0.0))
+        same_inf = np.isinf(ref) & (got == ref)
+        return bool(np.all(close(got, ref, rtol, rtol * scale) | same_inf))
+
+    def agrees_with_any(self, got, candidates, rtol: float | None = None) -> bool:
+        """Whether ``got`` agrees with one of ``candidates`` (e.g. a variance with ``ddof`` 0 or 1)."""
+        return any(self.agrees(got, c, rtol) for c in candidates)
+
+    @staticmethod
+    def table_answer(out, shape: tuple, what: str, columns: str = "steps") -> list:
+        """A student's 2-D answer of ``shape`` ``(rows, columns)`` as a flat list of floats.
+
+        Raises :class:`~autograder.parts.SubmissionError` naming what is off: a transposed table, one
+        column short (the start left out), or any other shape.
+        """
+        got = np.shape(out) if not isinstance(out, (str, bytes, dict, set)) else None
+        if got != tuple(shape):
+            rows, cols = shape
+            if got == (cols, rows):
+                why = f"it is transposed: one row per run, one column per {columns[:-1]}"
+            elif got == (rows, cols - 1):
+                why = "one column short: column 0 must hold the starting point"
+            else:
+                why = f"got shape {got}"
+            raise SubmissionError(f"{what} must have shape {tuple(shape)}: {why}")
+        return to_floats(out, what, size=int(np.prod(shape)))
+
+    @staticmethod
+    def sgd_iterates(problem, lrs, kicks, theta0) -> np.ndarray:
+        """Reference iterates ``(runs, T+1)`` of SGD on ``problem`` with ``kicks`` added to the gradient.
+
+        ``kicks[r, t]`` is the gradient noise of run ``r`` at step ``t``: :func:`lrcourse.simulate_sgd` with
+        explicit noise and unit ``noise_sd``, so no random number is drawn.
+        """
+        from lrcourse import simulate_sgd
+
+        lrs = np.asarray(lrs, dtype=np.float64)
+        kicks = np.asarray(kicks, dtype=np.float64)
+        res = simulate_sgd(problem, lrs, lrs.size, runs=kicks.shape[0], theta0=float(theta0), noise_sd=1.0,
+                           noise=kicks)
+        return res.theta
+
+    def upstream_target(self, part, target):
+        """The student's function graded by ``upstream[part]``, found beside ``target``.
+
+        A notebook function's ``__globals__`` are the notebook's namespace, where the upstream function
+        lives too; ``None`` when the part has no upstream or it cannot be found (a lambda from elsewhere).
+        """
+        up = self.upstream.get(self.part(part).name)
+        space = getattr(target, "__globals__", None)
+        if up is None or not isinstance(space, Mapping):
+            return None
+        found = space.get(self.part(up).target)
+        return found if callable(found) else None
+
+    def carried_forward(self, part, note: str) -> PartResult:
+        """Full points, with ``note`` saying the answer is right on the student's own upstream results."""
+        p = self.part(part)
+        return PartResult(p.name, p.points, p.points, f"carried forward from {self.upstream[p.name]}: {note}")
 
     # --- what each assignment declares ----------------------------------------------------------------
 
