@@ -205,6 +205,23 @@ class Assignment:
                            noise=kicks)
         return res.theta
 
+    def like_mistakes(self, got, candidates, rtol: float = 1e-9) -> list:
+        """``(condition, hint)`` diagnoses: ``got`` equals the answer that a typical mistake gives.
+
+        ``candidates`` holds ``(answer, hint)`` pairs; an answer may be a callable, computed only when
+        the diagnoses before it did not apply (see :meth:`first_hint`).
+        """
+        return [(lambda c=c: self.agrees(got, np.ravel(c() if callable(c) else c), rtol), h) for c, h in candidates]
+
+    @staticmethod
+    def first_difference(got, ref, shape: tuple, rows: str = "run", columns: str = "step", what: str = "value",
+                         rtol: float = 1e-9) -> str:
+        """Where a 2-D answer first differs from the reference, e.g. ``run 2, step 7: your theta is ...``."""
+        got, ref = np.asarray(got, dtype=np.float64).ravel(), np.asarray(ref, dtype=np.float64).ravel()
+        i = first_mismatch(got, ref, rtol, rtol * float(np.max(np.abs(ref), initial=0.0)))
+        r, c = divmod(max(i, 0), shape[1])
+        return f"first difference at {rows} {r}, {columns} {c}: your {what} is {fmt(got[i])}, the reference is {fmt(ref[i])}"
+
     def upstream_target(self, part, target):
         """The student's function graded by ``upstream[part]``, found beside ``target``.
 

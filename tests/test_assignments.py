@@ -390,17 +390,16 @@ def test_source_notebook_metadata(assignment):
 # --- end to end through the real grading pipeline (H5's autograder.grade) -------------------------
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    grade = pytest.importorskip("autograder.pipeline").grade
-    from pathlib import Path
+def graded(graded_run):
+    """``graded[assignment]``: the output folder of the real pipeline on that assignment's fixtures (each
+    assignment is graded once per session, when a test first asks for it)."""
 
-    root = Path(__file__).parent / "fixtures" / "submissions"
-    out = {}
-    for assignment in ASSIGNMENTS:
-        dest = tmp_path_factory.mktemp(f"graded-{assignment}")
-        grade(assignment, root / assignment, dest, progress=False)
-        out[assignment] = dest
-    return out
+    class Lazy(dict):
+        def __missing__(self, assignment):
+            self[assignment] = graded_run(assignment)[0]
+            return self[assignment]
+
+    return Lazy()
 
 
 @pytest.mark.grading
