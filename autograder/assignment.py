@@ -195,14 +195,19 @@ class Assignment:
         """Reference iterates ``(runs, T+1)`` of SGD on ``problem`` with ``kicks`` added to the gradient.
 
         ``kicks[r, t]`` is the gradient noise of run ``r`` at step ``t``: :func:`lrcourse.simulate_sgd` with
-        explicit noise and unit ``noise_sd``, so no random number is drawn.
+        explicit noise and unit ``noise_sd``, so no random number is drawn. Runs that diverge (the answer
+        of a typical mistake may) are frozen at their last finite value, without a warning.
         """
-        from lrcourse import simulate_sgd
+        import warnings
+
+        from lrcourse import DivergenceWarning, simulate_sgd
 
         lrs = np.asarray(lrs, dtype=np.float64)
         kicks = np.asarray(kicks, dtype=np.float64)
-        res = simulate_sgd(problem, lrs, lrs.size, runs=kicks.shape[0], theta0=float(theta0), noise_sd=1.0,
-                           noise=kicks)
+        with warnings.catch_warnings():  # a typical mistake may blow up: its runs are frozen, never NaN
+            warnings.simplefilter("ignore", DivergenceWarning)
+            res = simulate_sgd(problem, lrs, lrs.size, runs=kicks.shape[0], theta0=float(theta0), noise_sd=1.0,
+                               noise=kicks)
         return res.theta
 
     def like_mistakes(self, got, candidates, rtol: float = 1e-9) -> list:
@@ -220,7 +225,8 @@ class Assignment:
         got, ref = np.asarray(got, dtype=np.float64).ravel(), np.asarray(ref, dtype=np.float64).ravel()
         i = first_mismatch(got, ref, rtol, rtol * float(np.max(np.abs(ref), initial=0.0)))
         r, c = divmod(max(i, 0), shape[1])
-        return f"first difference at {rows} {r}, {columns} {c}: your {what} is {fmt(got[i])}, the reference is {fmt(ref[i])}"
+        return (f"first difference at {rows} {r}, {columns} {c}: your {what} is {fmt(got[i])}, "
+                f"the reference is {fmt(ref[i])}")
 
     def upstream_target(self, part, target):
         """The student's function graded by ``upstream[part]``, found beside ``target``.

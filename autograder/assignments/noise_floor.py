@@ -270,7 +270,8 @@ class NoiseFloor(Assignment):
              f"column 0 must be the starting point theta0={fmt(theta0)}; yours starts at {fmt(start[0])}"),
             *self.like_mistakes(got, [
                 (run(0 * xi), "your iterates do not depend on the noise: add noise_sd * noise[:, t] to the gradient"),
-                (run(xi), f"the noise is not scaled: the gradient noise is noise_sd * noise[:, t] with noise_sd={fmt(s)}"),
+                (run(xi), "the noise is not scaled: the gradient noise is noise_sd * noise[:, t] with "
+                          f"noise_sd={fmt(s)}"),
                 (run(-s * xi), "the noise enters with the wrong sign: the noisy gradient is a * theta + noise_sd * "
                                "noise[:, t]"),
                 (run(s * xi / lrs[None, :]), "the noise is added to theta without the learning rate: it is part of "
@@ -344,15 +345,15 @@ class NoiseFloor(Assignment):
 
         where = f"(experiment {i + 1}: {c.shape[0]} runs, {T} steps)"
         return [
-            (ref[i] == -1 and got[i] != -1,
-             f"in experiment {i + 1} the decaying schedule is not below the constant rate at the last step, so it "
-             f"never takes a lasting lead: return -1 (yours: {fmt(got[i])})"),
             (like(first_lead), "you return the first step where the decaying schedule is below; it must stay below "
                                "from that step to the end (a lead that is lost again does not count)"),
             (like(lambda x, y: lasting_lead(x.T, y.T)),
              "you averaged over the wrong axis: rows are runs, columns are steps; average each column (axis 0)"),
             (like(last_behind), "you return the last step where the decaying schedule is not below; return the "
                                 "step after it"),
+            (ref[i] == -1 and got[i] != -1,
+             f"in experiment {i + 1} the decaying schedule is not below the constant rate at the last step, so it "
+             f"never takes a lasting lead: return -1 (yours: {fmt(got[i])})"),
             (True, f"your step is {fmt(got[i])}, the reference is {fmt(ref[i])} {where}"),
         ]
 
