@@ -228,23 +228,25 @@ class Assignment:
         return (f"first difference at {rows} {r}, {columns} {c}: your {what} is {fmt(got[i])}, "
                 f"the reference is {fmt(ref[i])}")
 
-    def upstream_target(self, part, target):
-        """The student's function graded by ``upstream[part]``, found beside ``target``.
+    def upstream_target(self, part, target, of: str | None = None):
+        """The student's function graded by ``upstream[part]`` (or by the part ``of``), found beside ``target``.
 
         A notebook function's ``__globals__`` are the notebook's namespace, where the upstream function
         lives too; ``None`` when the part has no upstream or it cannot be found (a lambda from elsewhere).
         """
-        up = self.upstream.get(self.part(part).name)
+        up = of if of is not None else self.upstream.get(self.part(part).name)
         space = getattr(target, "__globals__", None)
         if up is None or not isinstance(space, Mapping):
             return None
         found = space.get(self.part(up).target)
         return found if callable(found) else None
 
-    def carried_forward(self, part, note: str) -> PartResult:
-        """Full points, with ``note`` saying the answer is right on the student's own upstream results."""
+    def carried_forward(self, part, note: str, source: str | None = None) -> PartResult:
+        """Full points, with ``note`` saying the answer is right on the student's own results of the upstream
+        part (``source``, by default ``upstream[part]``), whose error is charged there and only there."""
         p = self.part(part)
-        return PartResult(p.name, p.points, p.points, f"carried forward from {self.upstream[p.name]}: {note}")
+        return PartResult(p.name, p.points, p.points,
+                          f"carried forward from {source or self.upstream[p.name]}: {note}")
 
     # --- what each assignment declares ----------------------------------------------------------------
 
