@@ -62,6 +62,9 @@ class Assignment:
         The instant-feedback figure.
     rtol : float
         Relative tolerance of the comparisons with the reference.
+    upstream : dict
+        ``{part: upstream part}`` for parts computed with the student's function of an earlier part;
+        see :meth:`upstream_target` and :meth:`carried_forward` (optional, empty by default).
     """
 
     name: ClassVar[str]
