@@ -13,6 +13,7 @@ kernel), and the student's instant feedback (:func:`lrcourse.feedback.check`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -20,7 +21,8 @@ from typing import ClassVar
 import numpy as np
 
 from . import failure, watch
-from .parts import Part, PartResult, call_vectorized, close, first_mismatch, fmt, recorded_lrs, result
+from .parts import (Part, PartResult, SubmissionError, call_vectorized, close, first_mismatch, fmt, recorded_lrs,
+                    result, to_floats)
 
 __all__ = ["Assignment", "CurveAssignment", "Plot"]
 
@@ -74,6 +76,9 @@ class Assignment:
         When True (default) a part that is right with the reference's earlier function earns its points
         (with a note); when False it is graded on the student's own functions and the hint says the
         error was carried forward.
+    upstream : dict
+        ``{part: upstream part}`` for parts computed with the student's function of an earlier part;
+        see :meth:`upstream_target` and :meth:`carried_forward` (optional, empty by default).
     """
 
     name: ClassVar[str]
@@ -233,6 +238,116 @@ class Assignment:
 
     plot_x: ClassVar[str] = "t"
     plot_key: ClassVar[str] = "lr"
+
+    # --- numeric answers: arrays, and answers built on an earlier part -----------------------------
+
+    #: ``{part: upstream part}``: the part's answer is computed with the student's function of the
+    #: upstream part. A wrong upstream function is charged once, in its own part: when the answer is
+    #: right *on the student's own upstream results*, the part keeps its points (error carried forward).
+    upstream: ClassVar[dict] = {}
+
+    def recorded(self, part, values, key: str, size: int):
+        """``values[key]`` as a flat float array of ``size`` numbers, or ``(None, failing PartResult)``."""
+        try:
+            got = np.asarray(values[key], dtype=np.float64).reshape(-1)
+        except (KeyError, TypeError, ValueError):
+            return None, self.result(part, "no numeric result was recorded for this part")
+        if got.size != size:
+            return None, self.result(part, f"expected {size} number(s), got {got.size}")
+        return got, None
+
+    def agrees(self, got, ref, rtol: float | None = None) -> bool:
+        """Whether ``got`` equals ``ref`` elementwise within ``rtol``, with an absolute floor of ``rtol``
+        times the largest ``|ref|`` (values near zero are compared on the scale of the whole answer)."""
+        ref = np.asarray(ref, dtype=np.float64)
+        got = np.asarray(got, dtype=np.float64)
+        if got.shape != ref.shape:
+            return False
+        rtol = self.rtol if rtol is None else rtol
+        scale = float(np.max(np.abs(ref[np.isfinite(ref)]), initial=0.0))
+        same_inf = np.isinf(ref) & (got == ref)
+        return bool(np.all(close(got, ref, rtol, rtol * scale) | same_inf))
+
+    def agrees_with_any(self, got, candidates, rtol: float | None = None) -> bool:
+        """Whether ``got`` agrees with one of ``candidates`` (e.g. a variance with ``ddof`` 0 or 1)."""
+        return any(self.agrees(got, c, rtol) for c in candidates)
+
+    @staticmethod
+    def table_answer(out, shape: tuple, what: str, columns: str = "steps") -> list:
+        """A student's 2-D answer of ``shape`` ``(rows, columns)`` as a flat list of floats.
+
+        Raises :class:`~autograder.parts.SubmissionError` naming what is off: a transposed table, one
+        column short (the start left out), or any other shape.
+        """
+        got = np.shape(out) if not isinstance(out, (str, bytes, dict, set)) else None
+        if got != tuple(shape):
+            rows, cols = shape
+            if got == (cols, rows):
+                why = f"it is transposed: one row per run, one column per {columns[:-1]}"
+            elif got == (rows, cols - 1):
+                why = "one column short: column 0 must hold the starting point"
+            else:
+                why = f"got shape {got}"
+            raise SubmissionError(f"{what} must have shape {tuple(shape)}: {why}")
+        return to_floats(out, what, size=int(np.prod(shape)))
+
+    @staticmethod
+    def sgd_iterates(problem, lrs, kicks, theta0) -> np.ndarray:
+        """Reference iterates ``(runs, T+1)`` of SGD on ``problem`` with ``kicks`` added to the gradient.
+
+        ``kicks[r, t]`` is the gradient noise of run ``r`` at step ``t``: :func:`lrcourse.simulate_sgd` with
+        explicit noise and unit ``noise_sd``, so no random number is drawn. Runs that diverge (the answer
+        of a typical mistake may) are frozen at their last finite value, without a warning.
+        """
+        import warnings
+
+        from lrcourse import DivergenceWarning, simulate_sgd
+
+        lrs = np.asarray(lrs, dtype=np.float64)
+        kicks = np.asarray(kicks, dtype=np.float64)
+        with warnings.catch_warnings():  # a typical mistake may blow up: its runs are frozen, never NaN
+            warnings.simplefilter("ignore", DivergenceWarning)
+            res = simulate_sgd(problem, lrs, lrs.size, runs=kicks.shape[0], theta0=float(theta0), noise_sd=1.0,
+                               noise=kicks)
+        return res.theta
+
+    def like_mistakes(self, got, candidates, rtol: float = 1e-9) -> list:
+        """``(condition, hint)`` diagnoses: ``got`` equals the answer that a typical mistake gives.
+
+        ``candidates`` holds ``(answer, hint)`` pairs; an answer may be a callable, computed only when
+        the diagnoses before it did not apply (see :meth:`first_hint`).
+        """
+        return [(lambda c=c: self.agrees(got, np.ravel(c() if callable(c) else c), rtol), h) for c, h in candidates]
+
+    @staticmethod
+    def first_difference(got, ref, shape: tuple, rows: str = "run", columns: str = "step", what: str = "value",
+                         rtol: float = 1e-9) -> str:
+        """Where a 2-D answer first differs from the reference, e.g. ``run 2, step 7: your theta is ...``."""
+        got, ref = np.asarray(got, dtype=np.float64).ravel(), np.asarray(ref, dtype=np.float64).ravel()
+        i = first_mismatch(got, ref, rtol, rtol * float(np.max(np.abs(ref), initial=0.0)))
+        r, c = divmod(max(i, 0), shape[1])
+        return (f"first difference at {rows} {r}, {columns} {c}: your {what} is {fmt(got[i])}, "
+                f"the reference is {fmt(ref[i])}")
+
+    def upstream_target(self, part, target, of: str | None = None):
+        """The student's function graded by ``upstream[part]`` (or by the part ``of``), found beside ``target``.
+
+        A notebook function's ``__globals__`` are the notebook's namespace, where the upstream function
+        lives too; ``None`` when the part has no upstream or it cannot be found (a lambda from elsewhere).
+        """
+        up = of if of is not None else self.upstream.get(self.part(part).name)
+        space = getattr(target, "__globals__", None)
+        if up is None or not isinstance(space, Mapping):
+            return None
+        found = space.get(self.part(up).target)
+        return found if callable(found) else None
+
+    def carried_forward(self, part, note: str, source: str | None = None) -> PartResult:
+        """Full points, with ``note`` saying the answer is right on the student's own results of the upstream
+        part (``source``, by default ``upstream[part]``), whose error is charged there and only there."""
+        p = self.part(part)
+        return PartResult(p.name, p.points, p.points,
+                          f"carried forward from {source or self.upstream[p.name]}: {note}")
 
     # --- what each assignment declares ----------------------------------------------------------------
 

@@ -50,3 +50,20 @@ def built_site(tmp_path_factory) -> BuiltSite:
     seconds = time.perf_counter() - started
     print(f"\nsite built (every lecture executed) in {seconds:.1f} s")
     return BuiltSite(out, index.parent, out / "jupyter_execute", seconds, dict(site_progress.TIMES))
+
+
+@pytest.fixture(scope="session")
+def graded_run(tmp_path_factory):
+    """``graded_run(assignment) -> (out_dir, GradingRun)``: the real grading pipeline on the assignment's
+    fixtures (``tests/fixtures/submissions/<assignment>``), run once per session and assignment."""
+    grade = pytest.importorskip("autograder.pipeline").grade
+    root = Path(__file__).parent / "fixtures" / "submissions"
+    cache = {}
+
+    def run(assignment):
+        if assignment not in cache:
+            dest = tmp_path_factory.mktemp(f"graded-{assignment}")
+            cache[assignment] = (dest, grade(assignment, root / assignment, dest, progress=False))
+        return cache[assignment]
+
+    return run

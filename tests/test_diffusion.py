@@ -79,6 +79,36 @@ def test_noise_scale_and_linear_scaling():
     np.testing.assert_allclose(noise_scale(constant_noise_lr(0.001, [32, 64, 128]), [32, 64, 128]), 0.001)
 
 
+@settings(max_examples=40)
+@given(st.floats(0.05, 10), st.floats(0.005, 1.99), st.floats(0.0, 3.0))
+def test_sgd_stationary_variance_is_the_fixed_point_of_the_recursion(a, a_lr, s):
+    from lrcourse import sgd_stationary_variance
+
+    lr = a_lr / a
+    floor = sgd_stationary_variance(lr, a=a, noise_sd=s)
+    # one step of the recursion leaves the floor where it is ...
+    assert (1 - a * lr) ** 2 * floor + (lr * s) ** 2 == pytest.approx(floor, rel=1e-12, abs=1e-300)
+    # ... and the recursion run from 0 climbs to it (geometrically, at the rate (1 - a lr)^2)
+    steps = int(np.ceil(40 / -np.log((1 - a * lr) ** 2)))
+    assert sgd_variance(lr, steps, a=a, noise_sd=s)[-1] == pytest.approx(floor, rel=1e-9, abs=1e-300)
+    # small steps: the Ornstein-Uhlenbeck value sigma^2/(2a) with sigma^2 = lr s^2, exceeded by 2/(2 - a lr)
+    assert floor == pytest.approx(stationary_variance(a, np.sqrt(lr) * s) * 2 / (2 - a * lr), rel=1e-12)
+
+
+def test_sgd_stationary_variance_arrays_and_limits():
+    from lrcourse import sgd_stationary_variance
+
+    np.testing.assert_allclose(sgd_stationary_variance([0.5, 1.0, 1.5], a=1.0, noise_sd=1.0), [1 / 3, 1.0, 3.0])
+    with pytest.raises(ValueError, match="stability limit 2/a = 1"):
+        sgd_stationary_variance(1.0, a=2.0, noise_sd=1.0)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        sgd_stationary_variance([0.1, 0.0], a=1.0, noise_sd=1.0)
+    with pytest.raises(ValueError, match="noise_sd"):
+        sgd_stationary_variance(0.1, a=1.0, noise_sd=-1.0)
+    with pytest.raises(TypeError, match="lr"):
+        sgd_stationary_variance("fast", a=1.0, noise_sd=1.0)
+
+
 @pytest.mark.parametrize("call", [
     lambda: ou_variance_hyperbolic(-1, a=1, sigma=1, lr0=1, beta=1),
     lambda: ou_variance_hyperbolic(1, a=0, sigma=1, lr0=1, beta=1),

@@ -99,19 +99,26 @@ def test_range_test_plot_is_on_a_log_axis(capsys):
     assert "evaluated the loss before taking the step" in capsys.readouterr().out
 
 
-def test_multiple_choice_is_not_revealed(capsys):
-    right = check("schedule_comparison", _ns("schedule_comparison", "vectorized"), plot=False)
-    wrong = check("schedule_comparison", _ns("schedule_comparison", "wrong_answer"), plot=False)
-    assert right.earned == wrong.earned == right.total == 8
-    assert right.unchecked == wrong.unchecked == {"conclusion": "answer recorded; it is graded when you submit"}
-    space = dict(_ns("schedule_comparison", "vectorized"), answer=3)
-    assert "one of the letters" in check("schedule_comparison", space, plot=False).unchecked["conclusion"]
+def test_an_error_carried_forward_is_charged_once_and_noted(capsys):
+    """run_sgd ignores the noise: only run_sgd loses points; the parts built on it say why they still count."""
+    summary = check("schedule_comparison", _ns("schedule_comparison", "ignores_noise"), plot=False)
+    assert (summary.earned, summary.total) == (7, 10)
+    assert summary.hints().keys() == {"run_sgd"}
+    assert set(summary.notes()) == {"compare", "closest", "consistent"}
+    assert all(note.startswith("carried forward from run_sgd") for note in summary.notes().values())
+    assert "ok (carried forward from run_sgd" in capsys.readouterr().out
+
+
+def test_the_two_questions_are_checked_like_any_part(capsys):
+    summary = check("schedule_comparison", _ns("schedule_comparison", "closest_most_wins"), plot=False)
+    assert summary.hints().keys() == {"closest"} and not summary.unchecked
+    assert "wins the most seeds" in capsys.readouterr().out
 
 
 def test_schedule_comparison_bar_plot_and_noise_hint(capsys):
-    summary = check("schedule_comparison", *[_ns("schedule_comparison", "new_noise_per_schedule")[k]
-                                              for k in ("run_sgd", "compare")])
+    summary = check("schedule_comparison", _ns("schedule_comparison", "new_noise_per_schedule"))
     assert summary.hints().keys() == {"compare"}
+    assert summary.notes()["closest"].startswith("carried forward from compare")  # closest is built on compare
     assert "new noise for each schedule" in capsys.readouterr().out
     ax = summary.figure.axes[0]
     assert ax.get_yscale() == "log" and len(ax.get_xticklabels()) == 6

@@ -23,6 +23,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "simulate": ["SGDResult", "Comparison", "DivergenceWarning", "simulate_sgd", "compare_schedules",
                  "lr_array", "standard_normal_draws", "standard_schedules"],
     "diffusion": ["ou_variance_hyperbolic", "ou_variance", "stationary_variance", "sgd_variance",
+                  "sgd_stationary_variance",
                   "VarianceCheck", "monte_carlo_variance", "noise_scale", "linear_scaling_rule",
                   "constant_noise_lr"],
     "mechanics": ["energy", "energy_change", "energy_change_from_rest", "energy_injection_threshold",

@@ -28,7 +28,8 @@ and for the hyperbolic decay :math:`\eta(t) = \eta_0/(1+\beta t)` the integral i
 In this model any schedule with :math:`\int_0^\infty \eta = \infty` relaxes to the same
 :math:`\sigma^2/(2a)`; a decaying schedule differs in *how* it gets there. The cooling of discrete
 SGD with a fixed gradient-noise level comes from the :math:`\eta_t^2 s^2` kick of each step, see
-:func:`sgd_variance`, whose stationary value :math:`\eta s^2/(a(2 - a\eta))` falls with :math:`\eta`.
+:func:`sgd_variance`, whose stationary value :math:`\eta s^2/(a(2 - a\eta))` (:func:`sgd_stationary_variance`)
+falls with :math:`\eta`.
 
 The module also holds the noise scale :math:`g = \eta/B` of mini-batch SGD and the linear scaling rule.
 """
@@ -48,6 +49,7 @@ __all__ = [
     "ou_variance",
     "stationary_variance",
     "sgd_variance",
+    "sgd_stationary_variance",
     "VarianceCheck",
     "monte_carlo_variance",
     "noise_scale",
@@ -181,6 +183,49 @@ def sgd_variance(schedule, steps: int, *, a: float, noise_sd, v0: float = 0.0) -
     for t in range(steps):
         out[t + 1] = contraction[t] * out[t] + kick[t]
     return out
+
+
+def sgd_stationary_variance(lr, *, a: float, noise_sd: float):
+    r"""The noise floor of constant-rate SGD: the fixed point of :func:`sgd_variance`'s recursion.
+
+    Setting :math:`V_{t+1} = V_t = V` in :math:`V_{t+1} = (1 - a\eta)^2 V_t + \eta^2 s^2` gives
+
+    .. math::
+
+        V_\infty(\eta) = \frac{\eta^2 s^2}{1 - (1 - a\eta)^2} = \frac{\eta\, s^2}{a\,(2 - a\eta)},
+
+    which tends to the small-step (Ornstein-Uhlenbeck) value :math:`\eta s^2 / (2a)` as
+    :math:`a\eta \to 0` and grows without bound as :math:`a\eta \to 2`, the stability limit.
+
+    Parameters
+    ----------
+    lr : float or array of floats
+        Constant learning rate(s) :math:`\eta`, each in :math:`(0, 2/a)`.
+    a : float
+        Curvature > 0.
+    noise_sd : float
+        Gradient-noise standard deviation :math:`s \ge 0`.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`V_\infty` for each rate (a float for a scalar ``lr``).
+
+    Raises
+    ------
+    ValueError
+        A rate is not positive or not below ``2/a`` (no stationary variance exists there).
+    """
+    a = check.positive("a", a)
+    s = check.nonnegative("noise_sd", noise_sd)
+    eta = check.array("lr", lr)
+    if np.any(eta <= 0):
+        raise ValueError(f"lr must be > 0, got {eta[eta <= 0].ravel()[0]!r}")
+    if np.any(a * eta >= 2):
+        raise ValueError(f"lr must be below the stability limit 2/a = {2 / a:.6g} for a stationary variance "
+                         f"to exist, got {eta[a * eta >= 2].ravel()[0]!r}")
+    out = eta * s**2 / (a * (2 - a * eta))
+    return float(out) if out.ndim == 0 else out
 
 
 @dataclass
