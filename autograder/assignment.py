@@ -67,6 +67,9 @@ class Assignment:
     reference_packages : tuple of str
         Packages besides lrcourse whose ``forbidden`` names are the reference too (e.g. ``("torch",)``
         when PyTorch's own scheduler is the answer); reaching them counts like reaching lrcourse's.
+    library_use_expected : bool
+        True for labs that invite the student to run lrcourse's simulators: reaching an lrcourse name that
+        is not forbidden for the part is then ordinary, not a finding to review (default False).
     depends_on : dict
         ``{part name: target}``: the part's function calls another graded function of the student
         (``{"compare": "run_sgd"}``). The part is also evaluated with :meth:`reference_function`
@@ -89,6 +92,7 @@ class Assignment:
     plot: ClassVar[Plot | None] = None
     rtol: ClassVar[float] = 1e-9
     reference_packages: ClassVar[tuple] = ()
+    library_use_expected: ClassVar[bool] = False
     depends_on: ClassVar[dict] = {}
     credit_carried_forward: ClassVar[bool] = True
 
@@ -343,11 +347,12 @@ class Assignment:
         return found if callable(found) else None
 
     def carried_forward(self, part, note: str, source: str | None = None) -> PartResult:
-        """Full points, with ``note`` saying the answer is right on the student's own results of the upstream
-        part (``source``, by default ``upstream[part]``), whose error is charged there and only there."""
+        """The answer is right on the student's own results of the upstream part (``source``, by default
+        ``upstream[part]``): full points with a note saying so, the error being charged there and only
+        there; with :attr:`credit_carried_forward` False, no points and the same words as the hint."""
         p = self.part(part)
-        return PartResult(p.name, p.points, p.points,
-                          f"carried forward from {source or self.upstream[p.name]}: {note}")
+        why = f"carried forward from {source or self.upstream[p.name]}: {note}"
+        return PartResult(p.name, p.points, p.points, note=why) if self.credit_carried_forward else self.result(p, why)
 
     # --- what each assignment declares ----------------------------------------------------------------
 

@@ -21,6 +21,7 @@ def hint(assignment: str, variant: str, part: str, seed: int | None = None) -> s
 def check_pipeline_run(assignment: str, run) -> None:
     """Every fixture of ``assignment`` got exactly its expected points, without a flag, and each lost part
     shows the hint the assignment gives on the grader's own hidden inputs."""
+    from autograder import failure
     from autograder.harness import part_seed
 
     module = get(assignment)
@@ -37,6 +38,7 @@ def check_pipeline_run(assignment: str, run) -> None:
             inputs = module.make_inputs(part, part_seed(run.seed, part))
             try:
                 want = module.score(part, inputs, module.evaluate(part, space[module.part(part).target], inputs)).hint
-            except ValueError as exc:  # refused in the kernel: the grader shows the error itself
-                want = f"{type(exc).__name__}: {exc}"
+            except ValueError as exc:  # refused in the kernel: the grader words the error as it always does
+                error = failure.describe(exc, module.part(part).target, module.targets)
+                want = module.error_hint(dict(error, where=None))
             assert result.parts[part]["hint"] == want, (student, part)

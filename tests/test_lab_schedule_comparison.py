@@ -79,7 +79,7 @@ def _score(variant, part, seed=None):
 def test_an_upstream_error_is_charged_once_and_noted_downstream(variant, part, source):
     for seed in (None, 4):
         res = _score(variant, part, seed)
-        assert res.ok and res.hint.startswith(f"carried forward from {source}"), res.hint
+        assert res.ok and not res.hint and res.note.startswith(f"carried forward from {source}"), res.note
 
 
 def test_a_correct_answer_carries_no_note():
@@ -148,4 +148,5 @@ def pipeline(graded_run):
 def test_pipeline_scores_every_fixture_with_its_hints(pipeline):
     check_pipeline_run("schedule_comparison", pipeline)
     notes = pipeline.students["ignores_noise"].parts
-    assert notes["compare"]["hint"].startswith("carried forward from run_sgd") and notes["compare"]["earned"] == 3
+    assert notes["compare"]["note"].startswith("carried forward from run_sgd") and notes["compare"]["earned"] == 3
+    assert not notes["compare"]["hint"]

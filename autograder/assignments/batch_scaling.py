@@ -143,6 +143,7 @@ class BatchScaling(Assignment):
     forbidden = {"*": ("simulate_sgd", "compare_schedules"),
                  "noise": ("batch_noise_variance",),
                  "schedule": ("Warmup", "warmup_ramp", "WarmupStableDecay", "LinearLR")}
+    library_use_expected = True  # the lab runs experiments with lrcourse's simulators
     plot = Plot("minibatch_sgd", "step t", "mean loss over runs",
                 f"Your mini-batch SGD in the notebook's setting (batch {4 * BASE_BATCH}, rate {4 * BASE_LR:g}, "
                 f"{VISIBLE_RUNS} runs, first {VISIBLE_STEPS} steps)", logy=True)

@@ -119,6 +119,7 @@ class NoiseFloor(Assignment):
     )
     forbidden = {"*": ("simulate_sgd", "compare_schedules", "sgd_variance", "sgd_stationary_variance",
                        "stationary_variance", "ou_variance", "ou_variance_hyperbolic", "monte_carlo_variance")}
+    library_use_expected = True  # the lab runs experiments with lrcourse's simulators
     plot = Plot("sgd_iterates", "step t", "variance of theta_t across runs",
                 f"Spread of your iterates in the notebook's setting ({RUNS} runs, constant rate {LR})")
 

@@ -17,7 +17,8 @@ attribute, a string, a plot label) is the student's own and is never evidence, w
 Review (the score stands; the instructor is told which line to read, the student is told the same without
 an accusation): code whose target cannot be resolved (``exec`` of a computed string, ``__import__`` of a
 computed name, ``getattr`` on lrcourse with a computed name), profiler/trace/frame hooks, use of lrcourse
-that reaches no reference name of the assignment, file access to course paths, ctypes, signals, other
+that reaches no reference name of the assignment (except in labs that invite it,
+``Assignment.library_use_expected``), file access to course paths, ctypes, signals, other
 programs, patching numpy/math/builtins, background threads alive during grading.
 """
 
@@ -91,7 +92,8 @@ class Evidence:
         items = list(self.reviews)
         for reach in _longest(self.reaches):
             root = reach.path[0]
-            if root == COURSE_PACKAGE and reach.path not in GIVEN_PATHS and not proven:
+            expected = getattr(module, "library_use_expected", False)  # a lab that invites the simulators
+            if root == COURSE_PACKAGE and reach.path not in GIVEN_PATHS and not proven and not expected:
                 items.append(Finding(f"uses {reach.dotted}, which reaches no reference name of this exercise "
                                      f"(read it to be sure)", reach.where))
             elif root in _REVIEW_ROOTS:

@@ -52,14 +52,15 @@ class Summary:
 
     def notes(self) -> dict:
         """``{part: note}`` for parts that keep their points with a remark (e.g. an error carried forward)."""
-        return {r.name: r.hint for r in self.results if r.hint and r.ok}
+        return {r.name: r.note for r in self.results if getattr(r, "note", "")}
 
     def table(self) -> str:
         """The per-part table as text."""
         width = max([len(r.name) for r in self.results] + [len(n) for n in self.unchecked] + [5])
         lines = [f"{'part':<{width}}  points  result", "-" * (width + 16)]
         for r in self.results:
-            verdict = (f"ok ({r.hint})" if r.hint else "ok") if r.ok else r.hint  # a kept part may carry a note
+            note = getattr(r, "note", "")
+            verdict = (f"ok ({note})" if note else "ok") if r.ok else r.hint  # a kept part may carry a note
             lines.append(f"{r.name:<{width}}  {r.earned:>2}/{r.points:<3}  {verdict}")
         for name, note in self.unchecked.items():
             lines.append(f"{name:<{width}}   -      {note}")
