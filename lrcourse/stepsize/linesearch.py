@@ -273,7 +273,8 @@ def exact_line_search_descent(f, grad, x0, *, max_step=None, max_iter=200, tol=1
             break
 
         def phi(t, x=x, g=g):
-            value = p.f(x - t * g)
+            with np.errstate(over="ignore", invalid="ignore"):  # a trial far out overflows: it counts as +inf
+                value = p.f(x - t * g)
             return value if np.isfinite(value) else np.inf
 
         if max_step is None:
