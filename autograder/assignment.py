@@ -127,7 +127,10 @@ class Assignment:
         return target
 
     def plot_values(self, target) -> dict:
-        """``{"x", "reference", "student"}`` of the feedback figure (``student`` is None without a target)."""
+        """``{"x", "reference", "student"}`` of the feedback figure (``student`` is None without a target).
+
+        An override may add ``"student_x"`` when the student's curve has its own x values (a path).
+        """
         inputs = self.plot_inputs()
         key = self.plot_key
         return {"x": inputs[self.plot_x], "reference": self.reference("plot", inputs)[key],

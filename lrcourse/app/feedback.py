@@ -181,8 +181,8 @@ def _plot(module, target):
         ax.set_xticks(x, data["x"], rotation=20)
     else:
         ax.plot(data["x"], data["reference"], color=color(0), lw=3, alpha=0.45, label="reference")
-        if data.get("student") is not None:
-            ax.plot(data["x"], data["student"], color=color(1), lw=1.3, ls="--", label="yours")
+        if data.get("student") is not None:  # a path (e.g. iterates in a plane) brings its own x values
+            ax.plot(data.get("student_x", data["x"]), data["student"], color=color(1), lw=1.3, ls="--", label="yours")
     if spec.logx:
         ax.set_xscale("log")
     if spec.logy:
