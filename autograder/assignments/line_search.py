@@ -42,8 +42,8 @@ from lrcourse import (
     step_angles,
 )
 
-from ..assignment import Assignment, Plot
-from ..parts import Part, SubmissionError, close, fmt, result, to_floats
+from ..assignment import DiagnosedAssignment, Plot
+from ..parts import Part, SubmissionError, close, fmt, to_floats
 
 COURSE = {"a": 3.0, "c": 0.1}
 X0 = [-1.0, 1.0]
@@ -182,7 +182,7 @@ def _zigzag_candidates(rng):
     return path  # pragma: no cover - 200 draws always contain one
 
 
-class LineSearch(Assignment):
+class LineSearch(DiagnosedAssignment):
     name = "line_search"
     title = "Line search on the course function: backtracking (Armijo) against exact"
     parts = (
@@ -353,20 +353,9 @@ class LineSearch(Assignment):
             data.update(student_x=mine[:, 0].tolist(), student=mine[:, 1].tolist())
         return data
 
-    # --- scoring --------------------------------------------------------------------------------------
+    # --- scoring: the ordered diagnoses of each part (DiagnosedAssignment.score calls them) ---------------
 
-    def score(self, part, inputs: dict, values: dict):
-        """Compare with the reference; the first diagnosis that applies becomes the hint."""
-        p = self.part(part)
-        ref = self.reference(p.name, inputs)
-        try:
-            got = {k: np.asarray(values[k], dtype=np.float64).reshape(-1) for k in ref}
-        except (KeyError, TypeError, ValueError):
-            return result(p, "no numeric result was recorded for this part")
-        ref = {k: np.asarray(v, dtype=np.float64) for k, v in ref.items()}
-        return self.first_hint(p, getattr(self, f"_hints_{p.name}")(inputs, got, ref))
-
-    def _hints_backtracking(self, inputs, got, ref) -> list:
+    def diagnose_backtracking(self, inputs, got, ref) -> list:
         n = inputs["n_steps"]
         shape = _path_shape(got["x"], got["steps"], n)
         if shape:
@@ -383,7 +372,7 @@ class LineSearch(Assignment):
             (True, lambda: _first_difference("point", got["x"].reshape(-1, 2), ref["x"].reshape(-1, 2), setting)),
         ]
 
-    def _hints_exact(self, inputs, got, ref) -> list:
+    def diagnose_exact(self, inputs, got, ref) -> list:
         n = inputs["n_steps"]
         shape = _path_shape(got["x"], got["steps"], n)
         if shape:
@@ -410,7 +399,7 @@ class LineSearch(Assignment):
             (True, lambda: _first_difference("point", xs, ref["x"].reshape(-1, 2), setting)),
         ]
 
-    def _hints_angles(self, inputs, got, ref) -> list:
+    def diagnose_angles(self, inputs, got, ref) -> list:
         a = ref["angles"]
         if got["angles"].shape != a.shape:
             return [(True, f"expected {a.size} angles (one per pair of successive steps, {a.size + 2} points), "
@@ -433,7 +422,7 @@ class LineSearch(Assignment):
             (True, lambda: _first_value_difference("angle", mine, a, "degrees")),
         ]
 
-    def _hints_rate(self, inputs, got, ref) -> list:
+    def diagnose_rate(self, inputs, got, ref) -> list:
         mine, r = float(got["rate"][0]), float(ref["rate"][0])
         if close(mine, r, RATE_RTOL):
             return []
@@ -458,7 +447,7 @@ class LineSearch(Assignment):
                    f"log(f_k - f*) against k"),
         ]
 
-    def _hints_bound(self, inputs, got, ref) -> list:
+    def diagnose_bound(self, inputs, got, ref) -> list:
         mine, b = float(got["bound"][0]), float(ref["bound"][0])
         if close(mine, b, 1e-9, 1e-15):
             return []
@@ -479,32 +468,28 @@ class LineSearch(Assignment):
             (True, f"your bound is {fmt(mine)}, the reference's is {fmt(b)} (kappa={fmt(kappa)})"),
         ]
 
-    def _hints_conclusion(self, inputs, got, ref) -> list:
-        cases = inputs["cases"]
-        mine, right = got["verdicts"], ref["verdicts"]
-        if mine.shape != right.shape:
-            return [(True, f"expected {right.size} verdicts, got {mine.size}")]
-        if np.array_equal(mine, right):
-            return []
-
-        def same_as(rule):
-            return np.array_equal(mine, [float(_verdict(c, rule)) for c in cases])
-
-        i = int(np.flatnonzero(mine != right)[0])
-        ks = [_first_below(cases[i][key], cases[i]["f_star"], cases[i]["tol"]) for key in ("f_backtracking", "f_exact")]
+    def diagnose_conclusion(self, inputs, got, ref) -> list:
+        cases, mine, right = inputs["cases"], got["verdicts"], ref["verdicts"]
         ties = right == 2
-        return [
-            (lambda: same_as(_lowest_at_the_end),
+
+        def first_wrong(i):
+            ks = [_first_below(cases[i][key], cases[i]["f_star"], cases[i]["tol"]) for key in ("f_backtracking", "f_exact")]
+            yours, answer = VERDICTS[int(mine[i])], VERDICTS[int(right[i])]
+            return [
+                (bool(ties[i]) and np.array_equal(mine[~ties], right[~ties]),
+                 f"run pair {i}: both reach tol at iteration {ks[0]}, so the answer is 'tie'; yours is {yours!r} "
+                 f"(your other answers are right)"),
+                (True, f"run pair {i}: backtracking gets within tol={fmt(cases[i]['tol'])} at iteration {ks[0]}, "
+                       f"exact at {ks[1]}, so the answer is {answer!r}; yours is {yours!r}"),
+            ]
+
+        return self.diagnose_cases(inputs, mine, right, [
+            (lambda c: _verdict(c, _lowest_at_the_end),
              "you compared where the runs end; the question is which run gets within tol of f* first (the "
              "iteration at which f - f* <= tol)"),
-            (lambda: same_as(_first_below_without_star),
+            (lambda c: _verdict(c, _first_below_without_star),
              "you compared f itself with tol; compare the gap f - f_star with tol"),
-            (bool(ties[i]) and np.array_equal(mine[~ties], right[~ties]),
-             f"run pair {i}: both reach tol at iteration {ks[0]}, so the answer is 'tie'; yours is "
-             f"{VERDICTS[int(mine[i])]!r} (your other answers are right)"),
-            (True, f"run pair {i}: backtracking gets within tol={fmt(cases[i]['tol'])} at iteration {ks[0]}, exact at "
-                   f"{ks[1]}, so the answer is {VERDICTS[int(right[i])]!r}; yours is {VERDICTS[int(mine[i])]!r}"),
-        ]
+        ], first_wrong)
 
 
 # --- the conclusion's rules: the right one and the typical slips ---------------------------------------

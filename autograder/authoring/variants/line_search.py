@@ -156,24 +156,20 @@ def fitted_rate(f_values, f_star):
 }
 
 
-def _with(cell, code):
-    return {**_LOOPS, cell: code}
-
-
 VARIANTS = {
     "loops": (_LOOPS, set()),
     "scipy_bounded": (_BOUNDED, set()),
-    "bt_warm_start": (_with("backtracking_solution", _backtracking(start="t")), {"backtracking"}),
-    "bt_norm_not_squared": (_with("backtracking_solution", _backtracking(
-        test="f(x - t * g) <= fx - alpha * t * np.linalg.norm(g)")), {"backtracking"}),
-    "bt_shrinks_once_more": (_with("backtracking_solution", _backtracking(after="\n        t = t * beta")),
+    "bt_warm_start": ({**_LOOPS, "backtracking_solution": _backtracking(start="t")}, {"backtracking"}),
+    "bt_norm_not_squared": ({**_LOOPS, "backtracking_solution": _backtracking(
+        test="f(x - t * g) <= fx - alpha * t * np.linalg.norm(g)")}, {"backtracking"}),
+    "bt_shrinks_once_more": ({**_LOOPS, "backtracking_solution": _backtracking(after="\n        t = t * beta")},
                              {"backtracking"}),
-    "bt_without_x0": (_with("backtracking_solution", _backtracking(keep_x0=False)), {"backtracking"}),
-    "exact_is_backtracking": (_with("exact_solution", '''
+    "bt_without_x0": ({**_LOOPS, "backtracking_solution": _backtracking(keep_x0=False)}, {"backtracking"}),
+    "exact_is_backtracking": ({**_LOOPS, "exact_solution": '''
 def exact_path(f, grad, x0, n_steps):
     return backtracking_path(f, grad, x0, ALPHA, BETA, n_steps)
-'''), {"exact"}),
-    "exact_on_a_grid": (_with("exact_solution", '''
+'''}, {"exact"}),
+    "exact_on_a_grid": ({**_LOOPS, "exact_solution": '''
 def exact_path(f, grad, x0, n_steps):
     x = np.asarray(x0, dtype=float)
     xs, ts = [x], []
@@ -185,8 +181,8 @@ def exact_path(f, grad, x0, n_steps):
         xs.append(x)
         ts.append(t)
     return xs, ts
-'''), {"exact"}),
-    "exact_plus_direction": (_with("exact_solution", '''
+'''}, {"exact"}),
+    "exact_plus_direction": ({**_LOOPS, "exact_solution": '''
 from scipy.optimize import minimize_scalar
 
 def exact_path(f, grad, x0, n_steps):
@@ -199,72 +195,72 @@ def exact_path(f, grad, x0, n_steps):
         xs.append(x)
         ts.append(t)
     return xs, ts
-'''), {"exact"}),
-    "angles_in_radians": (_with("angles_solution", '''
+'''}, {"exact"}),
+    "angles_in_radians": ({**_LOOPS, "angles_solution": '''
 def turn_angles(xs):
     d = np.diff(xs, axis=0)
     cos = np.sum(d[:-1] * d[1:], axis=1) / np.linalg.norm(d[:-1], axis=1) / np.linalg.norm(d[1:], axis=1)
     return np.arccos(np.clip(cos, -1, 1))
-'''), {"angles"}),
-    "angles_not_clipped": (_with("angles_solution", '''
+'''}, {"angles"}),
+    "angles_not_clipped": ({**_LOOPS, "angles_solution": '''
 def turn_angles(xs):
     d = np.diff(xs, axis=0)
     with np.errstate(invalid="ignore"):
         return np.degrees(np.arccos(np.sum(d[:-1] * d[1:], axis=1) / np.linalg.norm(d[:-1], axis=1)
                                     / np.linalg.norm(d[1:], axis=1)))
-'''), {"angles"}),
-    "angles_of_points": (_with("angles_solution", '''
+'''}, {"angles"}),
+    "angles_of_points": ({**_LOOPS, "angles_solution": '''
 def turn_angles(xs):
     u, v = xs[:-2], xs[1:-1]                     # positions, not steps
     cos = np.sum(u * v, axis=1) / np.linalg.norm(u, axis=1) / np.linalg.norm(v, axis=1)
     return np.degrees(np.arccos(np.clip(cos, -1, 1)))
-'''), {"angles"}),
-    "rate_is_the_slope": (_with("rate_solution", '''
+'''}, {"angles"}),
+    "rate_is_the_slope": ({**_LOOPS, "rate_solution": '''
 def fitted_rate(f_values, f_star):
     return np.polyfit(np.arange(len(f_values)), np.log(np.asarray(f_values) - f_star), 1)[0]
-'''), {"rate"}),
-    "rate_without_f_star": (_with("rate_solution", '''
+'''}, {"rate"}),
+    "rate_without_f_star": ({**_LOOPS, "rate_solution": '''
 def fitted_rate(f_values, f_star):
     return np.exp(np.polyfit(np.arange(len(f_values)), np.log(np.abs(f_values)), 1)[0])
-'''), {"rate"}),
-    "rate_from_endpoints": (_with("rate_solution", '''
+'''}, {"rate"}),
+    "rate_from_endpoints": ({**_LOOPS, "rate_solution": '''
 def fitted_rate(f_values, f_star):
     gaps = np.asarray(f_values) - f_star
     return (gaps[-1] / gaps[0]) ** (1 / (len(gaps) - 1))
-'''), {"rate"}),
-    "bound_not_squared": (_with("bound_solution", '''
+'''}, {"rate"}),
+    "bound_not_squared": ({**_LOOPS, "bound_solution": '''
 def rate_bound(hessian):
     lam = np.linalg.eigvalsh(hessian)
     return (lam[-1] - lam[0]) / (lam[-1] + lam[0])
-'''), {"bound"}),
-    "bound_one_minus": (_with("bound_solution", '''
+'''}, {"bound"}),
+    "bound_one_minus": ({**_LOOPS, "bound_solution": '''
 def rate_bound(hessian):
     lam = np.linalg.eigvalsh(hessian)
     return 1 - lam[0] / lam[-1]
-'''), {"bound"}),
-    "bound_from_diagonal": (_with("bound_solution", '''
+'''}, {"bound"}),
+    "bound_from_diagonal": ({**_LOOPS, "bound_solution": '''
 def rate_bound(hessian):
     h = np.diag(hessian)
     kappa = h.max() / h.min()
     return ((kappa - 1) / (kappa + 1)) ** 2
-'''), {"bound"}),
-    "conclusion_lowest_at_the_end": (_with("conclusion_solution", '''
+'''}, {"bound"}),
+    "conclusion_lowest_at_the_end": ({**_LOOPS, "conclusion_solution": '''
 def fewer_iterations(f_backtracking, f_exact, f_star, tol):
     b, e = f_backtracking[-1], f_exact[-1]
     return "tie" if b == e else ("backtracking" if b < e else "exact")
-'''), {"conclusion"}),
-    "conclusion_never_tie": (_with("conclusion_solution", '''
+'''}, {"conclusion"}),
+    "conclusion_never_tie": ({**_LOOPS, "conclusion_solution": '''
 def fewer_iterations(f_backtracking, f_exact, f_star, tol):
     b = np.argmax(np.asarray(f_backtracking) - f_star <= tol)
     e = np.argmax(np.asarray(f_exact) - f_star <= tol)
     return "backtracking" if b < e else "exact"
-'''), {"conclusion"}),
-    "conclusion_without_f_star": (_with("conclusion_solution", '''
+'''}, {"conclusion"}),
+    "conclusion_without_f_star": ({**_LOOPS, "conclusion_solution": '''
 def fewer_iterations(f_backtracking, f_exact, f_star, tol):
     b = np.argmax(np.asarray(f_backtracking) <= tol)
     e = np.argmax(np.asarray(f_exact) <= tol)
     return "tie" if b == e else ("backtracking" if b < e else "exact")
-'''), {"conclusion"}),
+'''}, {"conclusion"}),
     "blank": ({}, {"backtracking", "exact", "angles", "rate", "bound", "conclusion"}),
 }
 
