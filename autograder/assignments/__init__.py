@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 #: The course's assignments, in the order of the README's table.
-ASSIGNMENTS = ["sgdr", "range_test", "schedule_comparison", "warmup_cosine", "one_cycle", "plateau", "line_search"]
+ASSIGNMENTS = ["sgdr", "range_test", "schedule_comparison", "warmup_cosine", "one_cycle", "plateau", "line_search", "adaptive_step"]
 EXTRA_ENV = "LRCOURSE_EXTRA_ASSIGNMENTS"
 
 
