@@ -24,7 +24,7 @@ from . import failure, watch
 from .parts import (Part, PartResult, SubmissionError, call_vectorized, close, first_mismatch, fmt, recorded_lrs,
                     result, to_floats)
 
-__all__ = ["Assignment", "CurveAssignment", "Plot"]
+__all__ = ["Assignment", "CurveAssignment", "DiagnosedAssignment", "Plot"]
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,10 @@ class Assignment:
         return target
 
     def plot_values(self, target) -> dict:
-        """``{"x", "reference", "student"}`` of the feedback figure (``student`` is None without a target)."""
+        """``{"x", "reference", "student"}`` of the feedback figure (``student`` is None without a target).
+
+        An override may add ``"student_x"`` when the student's curve has its own x values (a path).
+        """
         inputs = self.plot_inputs()
         key = self.plot_key
         return {"x": inputs[self.plot_x], "reference": self.reference("plot", inputs)[key],
@@ -464,3 +467,39 @@ class CurveAssignment(Assignment):
     def matches(self, got, other, graded, atol) -> bool:
         """Whether the student's curve equals ``other`` (another curve) on the graded steps."""
         return bool(np.all(close(got[graded], np.asarray(other, dtype=np.float64)[graded], 1e-9, atol)))
+
+
+class DiagnosedAssignment(Assignment):
+    """An assignment whose parts are scored by ordered diagnoses against :meth:`reference`.
+
+    :meth:`score` turns the recorded values and the reference into flat float arrays (one per key of the
+    reference) and calls ``self.diagnose_<part>(inputs, got, ref)``, which returns the ordered
+    ``(condition, hint)`` list of :meth:`first_hint`: empty when the values are right, otherwise the
+    diagnoses, most likely cause first, ending with a generic one that always applies. Used by the labs
+    whose answers are paths, rates and verdicts rather than a learning rate per step.
+    """
+
+    def score(self, part, inputs: dict, values: dict) -> PartResult:
+        p = self.part(part)
+        ref = self.reference(p.name, inputs)
+        try:
+            got = {k: np.asarray(values[k], dtype=np.float64).reshape(-1) for k in ref}
+        except (KeyError, TypeError, ValueError):
+            return self.result(p, "no numeric result was recorded for this part")
+        ref = {k: np.asarray(v, dtype=np.float64) for k, v in ref.items()}
+        return self.first_hint(p, getattr(self, f"diagnose_{p.name}")(inputs, got, ref))
+
+    def diagnose_cases(self, inputs: dict, mine, right, slips, first_wrong) -> list:
+        """Diagnoses of a part graded on several cases (``inputs["cases"]``), one answer per case.
+
+        ``slips`` lists ``(rule, hint)``: ``rule(case)`` is the answer a typical slip gives, and the hint
+        applies when the student's answers are the slip's on every case. ``first_wrong(i)`` returns the
+        diagnoses of the first case ``i`` the student gets wrong (the last one should always apply).
+        """
+        cases = inputs["cases"]
+        if mine.shape != right.shape:
+            return [(True, f"expected {right.size} answers (one per case), got {mine.size}")]
+        if np.array_equal(mine, right):
+            return []
+        checks = [(lambda rule=rule: np.array_equal(mine, [float(rule(c)) for c in cases]), hint) for rule, hint in slips]
+        return checks + first_wrong(int(np.flatnonzero(mine != right)[0]))

@@ -127,7 +127,8 @@ def test_correct_variants_score_full_for_any_seed(assignment, variant, seed):
 
 
 MISTAKES = [("sgdr", "off_by_one_restart"), ("sgdr", "period_not_doubling"), ("sgdr", "floor_ignored"),
-            ("sgdr", "rounds_epochs"), ("range_test", "before_the_step"), ("range_test", "range_where_falling"),
+            ("sgdr", "rounds_epochs"), ("range_test", "before_the_step"), ("range_test", "below_start"),
+            ("range_test", "range_includes_bottom"), ("range_test", "range_starts_late"),
             ("range_test", "slope_against_lr"), ("schedule_comparison", "new_noise_per_schedule"),
             ("schedule_comparison", "compare_wrong_axis"), ("schedule_comparison", "ignores_noise"),
             ("schedule_comparison", "closest_most_wins"), ("schedule_comparison", "consistent_lowest_mean"),
@@ -193,7 +194,10 @@ def test_hint_range_test_before_the_step():
 
 
 def test_hint_range_and_suggestion():
-    assert "stops falling" in _hint("range_test", "range_where_falling", "useful_range")
+    assert "that is the 'below the start' reading" in _hint("range_test", "below_start", "useful_range")
+    assert "is the bottom of the curve; the range ends one rate earlier" in _hint(
+        "range_test", "range_includes_bottom", "useful_range")
+    assert "one rate too late" in _hint("range_test", "range_starts_late", "useful_range")
     assert "against log(lr)" in _hint("range_test", "slope_against_lr", "suggest")
 
 

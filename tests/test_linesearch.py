@@ -90,6 +90,17 @@ def test_exact_line_search_reaches_minimum_with_optimal_steps():
             assert abs(g_next @ g) <= 1e-4 * np.linalg.norm(g) * np.linalg.norm(g_next) + 1e-12
 
 
+def test_exact_search_from_far_out_treats_overflow_as_infinite_without_warning():
+    import warnings
+
+    for start in ([1.26, -0.99], [2.0, 1.0]):  # overflow in f; then inf - inf inside scipy's Brent step
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Brent's bracket expansion tries huge steps: e^(x1 + 3 x2) overflows
+            res = exact_line_search_descent(boyd_function, boyd_gradient, np.array(start), max_iter=60)
+        assert not res.diverged and np.all(np.diff(res.f) < 0)
+        assert res.f_final == pytest.approx(BOYD_MINIMUM, abs=1e-9)
+
+
 def test_exact_search_beats_backtracking_per_iteration_on_first_step():
     exact = exact_line_search_descent(boyd_function, boyd_gradient, X0)
     armijo = backtracking_descent(boyd_function, boyd_gradient, X0)

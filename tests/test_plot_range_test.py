@@ -50,6 +50,11 @@ def test_trajectories_steps_and_training_curves():
             "exact": exact_line_search_descent(boyd_function, boyd_gradient, x0)}
     ax = plot_descent_paths(runs, boyd_function)
     assert ax.get_xlabel() == "$x_1$" and len(ax.get_legend().get_texts()) == 2
+    # plain arrays of iterates (a student's own path) stand in for results
+    ax = plot_descent_paths({"mine": runs["exact"].x, "again": runs["armijo"].x.tolist()})
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), runs["exact"].x[:, 0])
+    assert plot_descent_paths(runs["exact"].x).get_legend().get_texts()[0].get_text().endswith(
+        f"({runs['exact'].n_iter} steps)")
     ax = plot_step_sizes([delta_bar_delta(lambda x: x * [1.0, 300.0], [1.0, 1.0], n_steps=20),
                           adgd(lambda x: x, [1.0, 1.0], n_steps=20)])
     assert len(ax.get_lines()) == 3  # DBD has two distinct coordinates, AdGD one shared rate

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 #: The course's assignments, in the order of the README's table.
-ASSIGNMENTS = ["sgdr", "range_test", "schedule_comparison", "warmup_cosine", "one_cycle", "plateau", "noise_floor",
-               "batch_scaling"]
+ASSIGNMENTS = ["sgdr", "range_test", "schedule_comparison", "warmup_cosine", "one_cycle", "plateau", "line_search",
+               "adaptive_step", "noise_floor", "batch_scaling"]
 EXTRA_ENV = "LRCOURSE_EXTRA_ASSIGNMENTS"
 
 

@@ -4,9 +4,10 @@ Three student functions, one part each:
 
 - ``one_step_losses(lrs, theta0)``: the loss after one gradient step with every rate,
   :math:`L(\eta) = J(\theta_0 - \eta J'(\theta_0))` (reference :func:`lrcourse.stepsize.range_test.one_step_range_test`);
-- ``useful_range(lrs, losses, start_loss)``: ``(low, high)``, the smallest and largest rate whose loss
-  is below ``start_loss`` (reference :func:`lrcourse.stepsize.range_test.useful_range`, ``criterion="below_start"``;
-  the graded curves are smooth, so those rates form one unbroken run);
+- ``useful_range(lrs, losses)``: ``(low, high)``, the first unbroken run of rates at which the loss is
+  still falling as the rate grows, ``losses[i + 1] < losses[i]`` (the source exercise's definition;
+  reference :func:`lrcourse.useful_range` with ``criterion="falling"``). The other reading, "loss below
+  the start" (``criterion="below_start"``), is taught beside it and diagnosed as a mistake;
 - ``suggest_lr(lrs, losses)``: the rate where the loss falls fastest against :math:`\log\eta`, the
   argmin of ``np.gradient(losses, np.log(lrs))`` (reference :func:`lrcourse.stepsize.range_test.suggest_steepest`).
 """
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrcourse.stepsize.range_test import one_step_range_test, suggest_steepest
-from lrcourse.stepsize.range_test import useful_range as _ref_useful_range
+from lrcourse import one_step_range_test, suggest_steepest
+from lrcourse import useful_range as _ref_useful_range
 
 from ..assignment import Assignment, Plot
 from ..parts import Part, SubmissionError, call_vectorized, close, first_mismatch, fmt, result, to_floats
@@ -32,8 +33,9 @@ def _lecture_sweep():
     return np.logspace(-4, np.log10(2.0), 50)
 
 
-def _curve(rng):
-    """A smooth, random range-test curve: ``(lrs, losses, start_loss)``."""
+def _curve(rng, flat_start=False):
+    """A smooth, random range-test curve: ``(lrs, losses, start_loss)``; ``flat_start`` sometimes makes the
+    first few losses equal to the start (a plateau before the curve begins to fall)."""
     lrs = np.logspace(rng.uniform(-5, -3), rng.uniform(-0.5, 0.7), int(rng.integers(25, 90)))
     start = float(rng.uniform(0.5, 50))
     if rng.random() < 0.5:  # one step on a quadratic of random curvature c: start * (1 - c lr)^2
@@ -46,6 +48,8 @@ def _curve(rng):
         depth = float(rng.uniform(0.4, 0.95))
         boom = float(rng.uniform(x[-len(x) // 5], x[-1] + 0.3))
         losses = start * (1 - depth / (1 + np.exp(-(x - mid) / width))) + start * 10 ** (3 * (x - boom))
+    if flat_start and rng.random() < 0.3:  # a flat start (no change at the smallest rates): the range begins later
+        losses[: int(rng.integers(2, len(lrs) // 4))] = start
     return lrs, losses, start
 
 
@@ -75,15 +79,23 @@ def _hint_range(inputs, got, ref) -> str:
             return f"you returned indices ({fmt(low)}, {fmt(high)}), not learning rates; use lrs[index]"
     if np.all(close(got[::-1], ref)):
         return "you returned (high, low); return the smaller rate first"
+    below = np.flatnonzero(losses < losses[0])
+    if below.size and close(high, lrs[below[-1]]) and not close(high, ref[1]):
+        return (f"your high end {fmt(high)} is the last rate whose loss is still below its starting level: that is the "
+                f"'below the start' reading; the graded range ends where the loss stops falling, at {fmt(ref[1])}")
+    i_ref = int(np.flatnonzero(close(lrs, ref[1]))[0])
+    if not close(high, ref[1]) and i_ref + 1 < n and close(high, lrs[i_ref + 1]):
+        return (f"your high end {fmt(high)} is the bottom of the curve; the range ends one rate earlier, at "
+                f"{fmt(ref[1])}: a rate counts only when the next, larger rate still lowers the loss")
+    j_ref = int(np.flatnonzero(close(lrs, ref[0]))[0])
+    if not close(low, ref[0]) and j_ref + 1 < n and close(low, lrs[j_ref + 1]):
+        return (f"your low end {fmt(low)} is one rate too late; the reference starts at {fmt(ref[0])}, the first "
+                f"rate whose next, larger rate gives a lower loss")
     if not close(low, ref[0]):
-        return (f"your low end is {fmt(low)}, the reference's is {fmt(ref[0])}: the smallest rate whose loss is "
-                f"below start_loss={fmt(inputs['start_loss'])}")
-    falling = np.append(np.diff(losses) < 0, False)
-    if falling.any() and close(high, lrs[np.flatnonzero(falling)[-1]]):
-        return (f"your high end {fmt(high)} is where the loss stops falling; the useful range continues while the "
-                f"loss is still below start_loss, up to {fmt(ref[1])}")
-    return (f"your high end is {fmt(high)}, the reference's is {fmt(ref[1])}: the largest rate whose loss is "
-            f"below start_loss={fmt(inputs['start_loss'])}")
+        return (f"your low end is {fmt(low)}, the reference's is {fmt(ref[0])}: the first rate at which the loss "
+                f"still falls as the rate grows (losses[i + 1] < losses[i])")
+    return (f"your high end is {fmt(high)}, the reference's is {fmt(ref[1])}: the last rate of the first "
+            f"unbroken run where the loss still falls as the rate grows")
 
 
 def _hint_suggest(inputs, got, ref) -> str:
@@ -111,7 +123,7 @@ class RangeTest(Assignment):
     title = "The learning-rate range test"
     parts = (
         Part("one_step", 4, "loss after one gradient step from theta0 for every trial rate", "one_step_losses"),
-        Part("useful_range", 3, "the smallest and largest rate whose loss is below the starting loss", "useful_range"),
+        Part("useful_range", 3, "the first and last rate of the run where the loss is still falling", "useful_range"),
         Part("suggest", 3, "the rate where the loss falls fastest against log(lr)", "suggest_lr"),
     )
     forbidden = {"*": ('one_step_range_test', 'suggest_steepest', 'suggest_valley', 'suggest_min_over_10', 'lr_range_test')}
@@ -126,9 +138,7 @@ class RangeTest(Assignment):
             lrs = np.logspace(rng.uniform(-5, -2), rng.uniform(0, 0.4), int(rng.integers(20, 81)))
             theta0 = float(rng.choice([-1, 1]) * rng.uniform(0.5, 8) + 3)
             return {"lrs": lrs.tolist(), "theta0": theta0}
-        lrs, losses, start = _curve(rng)
-        if part == "useful_range":
-            return {"lrs": lrs.tolist(), "losses": losses.tolist(), "start_loss": start}
+        lrs, losses, start = _curve(rng, flat_start=part == "useful_range")
         return {"lrs": lrs.tolist(), "losses": losses.tolist()}
 
     def visible_inputs(self, part: str) -> dict:
@@ -138,10 +148,7 @@ class RangeTest(Assignment):
         lrs = _lecture_sweep()
         if part == "one_step":
             return {"lrs": lrs.tolist(), "theta0": 0.0}
-        losses = one_step_range_test(lrs, 0.0)
-        if part == "useful_range":
-            return {"lrs": lrs.tolist(), "losses": losses.tolist(), "start_loss": float(J(0.0))}
-        return {"lrs": lrs.tolist(), "losses": losses.tolist()}
+        return {"lrs": lrs.tolist(), "losses": one_step_range_test(lrs, 0.0).tolist()}
 
     def evaluate(self, part: str, target_obj, inputs: dict) -> dict:
         """Call the student's function for ``part``; results as plain floats."""
@@ -155,8 +162,8 @@ class RangeTest(Assignment):
                                               what="one_step_losses(lrs, theta0)")}
         losses = np.asarray(inputs["losses"], dtype=np.float64)
         if part == "useful_range":
-            out = target_obj(lrs.copy(), losses.copy(), inputs["start_loss"])
-            return {"range": to_floats(out, "useful_range(lrs, losses, start_loss)", size=2)}
+            out = target_obj(lrs.copy(), losses.copy())
+            return {"range": to_floats(out, "useful_range(lrs, losses)", size=2)}
         out = target_obj(lrs.copy(), losses.copy())
         return {"lr": to_floats(out, "suggest_lr(lrs, losses)", size=1)}
 
@@ -168,7 +175,7 @@ class RangeTest(Assignment):
             return {"losses": one_step_range_test(lrs, inputs["theta0"]).tolist()}
         losses = np.asarray(inputs["losses"], dtype=np.float64)
         if part == "useful_range":
-            return {"range": list(_ref_useful_range(lrs, losses, inputs["start_loss"], criterion="below_start"))}
+            return {"range": list(_ref_useful_range(lrs, losses, criterion="falling"))}
         return {"lr": [suggest_steepest(lrs, losses)]}
 
     def plot_values(self, target_obj) -> dict:

@@ -198,7 +198,7 @@ def _plot(module, target):
         scale = float(np.nanmax(np.abs(ref))) if ref.size else 1.0
         differ = ~close(mine, ref, module.rtol, 1e-12 * scale) if mine.shape == ref.shape else np.ones(ref.shape, bool)
     line = spec.kind != "bar"
-    rows = 2 if line and mine is not None and mine.shape == ref.shape else 1
+    rows = 2 if line and mine is not None and mine.shape == ref.shape and "student_x" not in data else 1
     fig, axes = plt.subplots(rows, 1, figsize=(8, 3.6 if rows == 1 else 5.2), sharex=True, squeeze=False,
                              height_ratios=[3, 1.3][:rows], layout="constrained")
     ax = axes[0, 0]
@@ -218,8 +218,8 @@ def _plot(module, target):
         xs = np.asarray(data["x"], dtype=np.float64)
         ax.plot(xs, ref, color=color(0), lw=3, alpha=0.45, label="reference")
         if mine is not None:
-            ax.plot(xs if mine.shape == ref.shape else np.arange(mine.size), mine, color=color(1), lw=1.3, ls="--",
-                    label="yours")
+            own_x = data.get("student_x", xs if mine.shape == ref.shape else np.arange(mine.size))
+            ax.plot(own_x, mine, color=color(1), lw=1.3, ls="--", label="yours")  # a path brings its own x
             if rows == 2 and differ.any():
                 first = int(np.flatnonzero(differ)[0])
                 ax.plot(xs[differ], mine[differ], "x", color=color(3), ms=5, label=f"differs ({differ.sum()} points)")

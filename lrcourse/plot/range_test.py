@@ -154,14 +154,15 @@ def _named_results(results, what):
 def plot_descent_paths(results, f=None, *, ax=None, bounds=None, levels=30, title="Descent trajectories"):
     """Iterates of 2-D descent runs (``.x`` of shape ``(k, 2)``) over contour lines of ``f``.
 
-    ``results``: a result, a list of results or ``{label: result}``. ``bounds = (x1min, x1max, x2min,
+    ``results``: a result, a list of results or ``{label: result}``; a plain array of iterates, shape
+    ``(k, 2)``, may stand in for a result (e.g. ``{"exact": xs}``). ``bounds = (x1min, x1max, x2min,
     x2max)`` defaults to the trajectories' box with a margin. ``f`` must accept points with a last axis
     of length 2 (e.g. :func:`lrcourse.stepsize.linesearch.boyd_function`).
     """
-    if hasattr(results, "x"):
+    if hasattr(results, "x") or isinstance(results, np.ndarray):
         results = [results]
     items = _named_results(results, "results")
-    paths = {k: np.asarray(r.x, dtype=float) for k, r in items.items()}
+    paths = {k: np.asarray(getattr(r, "x", r), dtype=float) for k, r in items.items()}
     for k, p in paths.items():
         if p.ndim != 2 or p.shape[1] != 2:
             raise ValueError(f"trajectory {k!r} must have shape (k, 2), got {p.shape}")

@@ -9,6 +9,9 @@ module          what it holds
                 AdaDelta, AdGD, vSGD
 ``range_test``  the one-step range test of the exercise and Smith's LR range test during training
 ==============  =====================================================================================
+
+``convergence`` reads a run: its linear rate, the iterations it needs to reach a tolerance, the angle
+between successive steps, and the exact-line-search bound from the condition number.
 """
 
 from .._lazy import attach
@@ -20,4 +23,6 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "online": ["AdaptiveResult", "delta_bar_delta", "regrettable_delta_bar_delta", "adadelta", "adgd", "vsgd"],
     "range_test": ["quadratic_problem", "one_step_range_test", "useful_range", "RangeTestResult", "lr_range_test",
                    "range_test_lrs", "smooth_losses", "suggest_steepest", "suggest_min_over_10", "suggest_valley"],
+    "convergence": ["step_angles", "linear_convergence_rate", "iterations_to_tolerance",
+                    "exact_line_search_rate_bound"],
 })

@@ -276,10 +276,12 @@ def exact_line_search_descent(f, grad, x0, *, max_step=None, max_iter=200, tol=1
             value = p.f(x - t * g)
             return value if np.isfinite(value) else np.inf
 
-        if max_step is None:
-            res = minimize_scalar(phi, bracket=(0.0, 1.0), method="brent", options={"xtol": xtol})
-        else:
-            res = minimize_scalar(phi, bounds=(0.0, max_step), method="bounded", options={"xatol": xtol})
+        # a trial step far out overflows: it counts as +inf, and the solver's inf - inf is harmless
+        with np.errstate(over="ignore", invalid="ignore"):
+            if max_step is None:
+                res = minimize_scalar(phi, bracket=(0.0, 1.0), method="brent", options={"xtol": xtol})
+            else:
+                res = minimize_scalar(phi, bounds=(0.0, max_step), method="bounded", options={"xatol": xtol})
         t = float(res.x)
         f_new = p.f(x - t * g)
         if not np.isfinite(f_new) or t <= 0 or f_new >= fx:

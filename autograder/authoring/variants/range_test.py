@@ -13,9 +13,11 @@ def one_step_losses(lrs, theta0):
     return J(theta0 - np.asarray(lrs) * dJ(theta0))
 ''',
     "useful_range_solution": '''
-def useful_range(lrs, losses, start_loss):
-    idx = np.flatnonzero(np.asarray(losses) < start_loss)
-    return lrs[idx[0]], lrs[idx[-1]]
+def useful_range(lrs, losses):
+    falling = np.append(np.diff(losses) < 0, False)
+    start = np.argmax(falling)
+    stop = start + np.argmin(falling[start:]) - 1      # last rate before the first non-falling one
+    return lrs[start], lrs[stop]
 ''',
     "suggest_solution": '''
 def suggest_lr(lrs, losses):
@@ -33,9 +35,14 @@ def one_step_losses(rates, start):
     return out
 ''',
     "useful_range_solution": '''
-def useful_range(rates, values, before):
-    good = [r for r, v in zip(rates, values) if v < before]
-    return [min(good), max(good)]
+def useful_range(rates, values):
+    inside = []
+    for i in range(len(rates) - 1):
+        if values[i + 1] < values[i]:
+            inside.append(rates[i])
+        elif inside:                     # the first falling stretch is over
+            break
+    return [inside[0], inside[-1]]
 ''',
     "suggest_solution": '''
 import math
@@ -62,9 +69,23 @@ def one_step_losses(lrs, theta0):
     return np.array([J(theta0) for lr in lrs])       # loss measured before stepping
 '''}, {"one_step"}),
     "range_where_falling": ({**_RANGE_VECTOR, "useful_range_solution": '''
-def useful_range(lrs, losses, start_loss):
+def useful_range(lrs, losses):
     falling = np.flatnonzero(np.diff(losses) < 0)
     return lrs[falling[0]], lrs[falling[-1]]
+'''}, set()),
+    "below_start": ({**_RANGE_VECTOR, "useful_range_solution": '''
+def useful_range(lrs, losses):
+    return below_start_range(lrs, losses, losses[0])    # the other reading: loss below its first value
+'''}, {"useful_range"}),
+    "range_includes_bottom": ({**_RANGE_VECTOR, "useful_range_solution": '''
+def useful_range(lrs, losses):
+    falling = np.flatnonzero(np.diff(losses) < 0)
+    return lrs[falling[0]], lrs[falling[-1] + 1]        # ends at the lowest loss instead of just before it
+'''}, {"useful_range"}),
+    "range_starts_late": ({**_RANGE_VECTOR, "useful_range_solution": '''
+def useful_range(lrs, losses):
+    lower_than_before = np.flatnonzero(np.diff(losses) < 0) + 1   # rates whose loss beats the previous rate's
+    return lrs[lower_than_before[0]], lrs[lower_than_before[-1] - 1]
 '''}, {"useful_range"}),
     "slope_against_lr": ({**_RANGE_VECTOR, "suggest_solution": '''
 def suggest_lr(lrs, losses):
@@ -77,6 +98,6 @@ SAMPLES = {
     "ada": "vectorized",
     "bram": "loops",
     "chiara": "before_the_step",
-    "dmitri": "range_where_falling",
+    "dmitri": "below_start",
     "elif": "slope_against_lr",
 }
