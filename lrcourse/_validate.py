@@ -19,6 +19,10 @@ INT_MAX = 2**63 - 1
 #: Longest Python loop over steps that any function runs (a user function called per step, the
 #: simulation loop...). Larger requests are refused with a ValueError instead of running for hours.
 LOOP_LIMIT = 10_000_000
+#: Largest total size, in bytes, of the arrays one call may allocate (2 GiB). A request beyond it
+#: (a simulation with absurdly many runs, a data set of a billion points) is refused with a
+#: ValueError naming the parameters to lower, instead of exhausting the machine's memory.
+MEMORY_BUDGET = 2 * 1024**3
 
 
 def real(name: str, value, *, allow_inf: bool = False) -> float:
@@ -38,6 +42,7 @@ def real(name: str, value, *, allow_inf: bool = False) -> float:
 
 
 def positive(name: str, value) -> float:
+    """A finite real number > 0."""
     value = real(name, value)
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
@@ -45,10 +50,15 @@ def positive(name: str, value) -> float:
 
 
 def nonnegative(name: str, value) -> float:
+    """A finite real number >= 0."""
     value = real(name, value)
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value!r}")
     return value
+
+
+def _interval(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
 
 
 def in_range(name: str, value, low: float, high: float, *, low_open=False, high_open=False) -> float:
@@ -57,10 +67,19 @@ def in_range(name: str, value, low: float, high: float, *, low_open=False, high_
     too_low = value <= low if low_open else value < low
     too_high = value >= high if high_open else value > high
     if too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {value!r}")
+        raise ValueError(f"{name} must be in {_interval(low, high, low_open, high_open)}, got {value!r}")
     return value
+
+
+def in_range_array(name: str, values, low: float = -math.inf, high: float = math.inf, *, low_open=False,
+                   high_open=False) -> np.ndarray:
+    """A finite float64 array (or 0-d array) whose every entry lies in the interval, as :func:`in_range`."""
+    arr = array(name, values)
+    bad = (arr <= low if low_open else arr < low) | (arr >= high if high_open else arr > high)
+    if np.any(bad):
+        first = float(arr[bad].flat[0])
+        raise ValueError(f"{name} must be in {_interval(low, high, low_open, high_open)}, got {first!r}")
+    return arr
 
 
 def integer(name: str, value, *, minimum: int | None = None, maximum: int = INT_MAX) -> int:
@@ -101,8 +120,16 @@ def loop_length(name: str, length, what: str) -> int:
     return int(length)
 
 
+def memory(names: str, n_bytes: float, what: str) -> None:
+    """Refuse an allocation of ``n_bytes`` (``what`` it holds) beyond :data:`MEMORY_BUDGET`; ``names`` to lower."""
+    if n_bytes > MEMORY_BUDGET:
+        raise ValueError(f"{names}: {what} would take {n_bytes / 2**30:.3g} GiB, more than the memory budget of "
+                         f"{MEMORY_BUDGET / 2**30:g} GiB (lrcourse._validate.MEMORY_BUDGET)")
+
+
 def choice(name: str, value, options: Sequence[str]) -> str:
-    if value not in options:
+    """One of the strings ``options``."""
+    if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value
 
@@ -199,6 +226,32 @@ def per_step(name: str, value, steps: int) -> np.ndarray:
     if np.any(arr < 0):
         raise ValueError(f"{name} must be >= 0")
     return arr
+
+
+def finite_result(names: str):
+    """Decorator for a numerical helper: its result must be finite, else a ``ValueError`` names ``names``.
+
+    The function runs with NumPy's floating-point warnings silenced; an overflow (``inf``), a ``nan``,
+    or Python's own ``OverflowError``/``ZeroDivisionError`` on extreme arguments becomes one
+    ``ValueError`` that names the parameters able to cause it. A 0-d result is returned as a float.
+    """
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                with np.errstate(all="ignore"):
+                    out = fn(*args, **kwargs)
+            except (OverflowError, ZeroDivisionError):
+                out = math.inf
+            arr = np.asarray(out, dtype=np.float64)
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{fn.__name__}: the result leaves the float range for these values of {names}")
+            return float(arr) if arr.ndim == 0 else arr
+
+        return wrapper
+
+    return decorate
 
 
 def renamed_keywords(**renames):
