@@ -20,6 +20,8 @@ uses for mini-batch noise (``simulate_sgd(..., batch_size=B)``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _validate as check
@@ -71,6 +73,18 @@ class Problem:
         """Mean gradient over the samples ``idx`` (shape ``(R, B)``) of each run."""
         raise TypeError(f"{type(self).__name__} is not a finite sum: it cannot sample mini-batches")
 
+    def loss_unchecked(self, theta: np.ndarray) -> np.ndarray:
+        """:meth:`loss` of a stack the caller has already validated (float64, shape ``(R, *param_shape)``).
+
+        The simulation engine calls this at every recorded step; a problem whose :meth:`loss` spends
+        time checking its input overrides it with the bare formula.
+        """
+        return self.loss(theta)
+
+    def grad_unchecked(self, theta: np.ndarray) -> np.ndarray:
+        """:meth:`grad` of an already validated stack, the engine's fast path (see :meth:`loss_unchecked`)."""
+        return self.grad(theta)
+
     def default_theta0(self) -> np.ndarray:
         """Where a simulation starts when ``theta0`` is not given: the origin."""
         return np.zeros(self.param_shape)
@@ -114,17 +128,16 @@ class ScalarQuadratic(Problem):
         self.min_loss = 0.0
 
     def loss(self, theta):
-        d = self._theta(theta) - self.center
-        return 0.5 * self.curvature * d * d
+        return self.loss_unchecked(self._theta(theta))
 
     def grad(self, theta):
-        return self.curvature * (self._theta(theta) - self.center)
+        return self.grad_unchecked(self._theta(theta))
 
-    def _loss_fast(self, theta):
+    def loss_unchecked(self, theta):
         d = theta - self.center
         return 0.5 * self.curvature * d * d
 
-    def _grad_fast(self, theta):
+    def grad_unchecked(self, theta):
         return self.curvature * (theta - self.center)
 
     def __repr__(self):
@@ -205,7 +218,10 @@ class Quadratic(Problem):
         if kappa < 1:
             raise ValueError(f"condition_number must be >= 1, got {kappa!r}")
         dim = check.integer("dim", dim, minimum=1)
+        check.memory("dim", 3 * 8.0 * dim * dim, f"a {dim} x {dim} matrix (and its rotation)")
         m = check.positive("smallest", smallest)
+        if not math.isfinite(m * kappa):
+            raise ValueError(f"smallest * condition_number must be finite, got {m!r} * {kappa!r}")
         check.choice("spacing", spacing, ("geometric", "linear"))
         if spacing == "geometric":
             lam = np.geomspace(m, m * kappa, dim)
@@ -214,7 +230,7 @@ class Quadratic(Problem):
         if rng is None:
             A = np.diag(lam)
         else:
-            _check_rng(rng)
+            check.generator("rng", rng)
             Q, R = np.linalg.qr(rng.standard_normal((dim, dim)))
             Q = Q * np.sign(np.diag(R))  # Haar-distributed rotation
             A = (Q * lam) @ Q.T
@@ -235,13 +251,8 @@ class Quadratic(Problem):
         return f"Quadratic(dim={self.dim}, condition_number={self.condition_number:.3g})"
 
 
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
-
-
-def _labels_pm1(y, n):
+def labels_pm1(y, n: int) -> np.ndarray:
+    """Binary labels ``y`` (one per row of an ``n``-row ``X``, in ``{0, 1}`` or ``{-1, +1}``) as ``-1.0/+1.0``."""
     y = check.array("y", y, ndim=1)
     if y.shape != (n,):
         raise ValueError(f"y must have one label per row of X ({n}), got shape {y.shape}")
@@ -278,7 +289,7 @@ class LogisticLoss(Problem):
     def __init__(self, X, y, l2: float = 0.0):
         X = check.array("X", X, ndim=2, min_size=1)
         self.X = X
-        self.y = _labels_pm1(y, X.shape[0])
+        self.y = labels_pm1(y, X.shape[0])
         self.l2 = check.nonnegative("l2", l2)
         self.dim = X.shape[1]
         self.n_samples = X.shape[0]
@@ -293,6 +304,10 @@ class LogisticLoss(Problem):
         w = self._theta(theta)
         weights = _sigmoid(-(w @ self._Xy.T))  # (R, n)
         return -(weights @ self._Xy) / self.n_samples + self.l2 * w
+
+    def margins(self, theta) -> np.ndarray:
+        r"""Signed margins :math:`y_i\, x_i^\top w` of every sample for each run, shape ``(R, n)``."""
+        return self._theta(theta) @ self._Xy.T
 
     def batch_grad(self, theta, idx):
         w = self._theta(theta)
@@ -342,7 +357,7 @@ class FunctionProblem(Problem):
         self._loss = check.function("loss", loss)
         self._grad = check.function("grad", grad)
         self.dim = None if dim is None else check.integer("dim", dim, minimum=1)
-        self.vectorized = bool(vectorized)
+        self.vectorized = check.flag("vectorized", vectorized)
         self.minimizer = minimizer
         self.min_loss = None if min_loss is None else check.real("min_loss", min_loss)
 
@@ -408,7 +423,8 @@ class SampledQuadratic(ScalarQuadratic):
     def random(cls, n: int, *, rng, center: float = 3.0, spread: float = 1.0, curvature: float = 2.0):
         """``n`` centers drawn from :math:`N(0,1)`, standardized to mean ``center`` and std ``spread`` exactly."""
         n = check.integer("n", n, minimum=2)
-        _check_rng(rng)
+        check.memory("n", 8.0 * n, f"{n:,} centers")
+        check.generator("rng", rng)
         z = rng.standard_normal(n)
         z = (z - z.mean()) / z.std()
         return cls(check.real("center", center) + check.nonnegative("spread", spread) * z, curvature=curvature)

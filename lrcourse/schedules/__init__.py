@@ -4,6 +4,8 @@
 module             what it holds
 =================  ==================================================================================
 ``base``           :class:`Schedule` (the base class), custom schedules (``@schedule``, ``FunctionSchedule``)
+``shapes``         the cosine, linear and inverse-power interpolations every schedule is built from
+``stateful``       the protocol of the metric-driven rules (``step``, ``reset``, ``trace``)
 ``pytorch``        PyTorch's closed-form schedules with PyTorch's names (``StepLR`` ... ``MultiplicativeLR``)
 ``restarts``       cosine annealing with warm restarts (SGDR)
 ``cyclic``         ``CyclicLR``, ``OneCycleLR`` and the lecture's 45/45/10 one-cycle

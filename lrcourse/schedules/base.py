@@ -196,32 +196,46 @@ def user_number(fn: Callable, arg, name: str, *, nonnegative: bool = True) -> fl
     return value
 
 
-def user_values(fn: Callable, t: np.ndarray, name: str, *, vectorized: bool = False,
+def user_values(fn: Callable, t: np.ndarray, name: str, *, vectorized: bool | None = False,
                 nonnegative: bool = True) -> np.ndarray:
     """Evaluate a user function of the step on the float64 array ``t``, checking what it returns.
 
-    ``vectorized`` functions get the whole array and must return one value per step (or a single
-    value). Others are called once per *distinct* step with :func:`user_number`, a Python int for
-    a whole step as torch passes it. Every value must be a finite number, and ``>= 0`` unless
-    ``nonnegative=False``; the ``ValueError`` otherwise names ``name`` and the step.
+    ``vectorized=True``: the function gets the whole array and must return one value per step (or a
+    single value). ``vectorized=False``: it is called once per *distinct* step with
+    :func:`user_number`, with a Python int for a whole step as torch passes it (at most
+    ``LOOP_LIMIT`` steps). ``vectorized=None``: the whole array is tried first and a function that
+    fails on it, or does not return one value per step, is called per step. Every value must be a
+    finite number, and ``>= 0`` unless ``nonnegative=False``; the ``ValueError`` otherwise names
+    ``name`` and the step.
     """
-    if not vectorized:
+    out = None
+    if vectorized is None:
+        try:
+            out = np.asarray(fn(t), dtype=np.float64)
+        except Exception:  # e.g. ``if t < 10`` on an array: not a vectorized function
+            out = None
+        if out is not None and out.shape != t.shape:
+            out = None
+    elif vectorized:
+        try:
+            out = np.asarray(fn(t), dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} did not return numbers: {exc}") from None
+        if out.shape != t.shape and out.size != 1:
+            raise ValueError(f"{name} must return one learning rate per step: got shape {out.shape} for steps "
+                             f"{t.shape}")
+        if out.shape != t.shape:
+            out = np.full(t.shape, out.item())
+    if out is None:
         check.loop_length("t", t.size, f"steps, each a Python call of {name} (pass a vectorized function)")
         distinct, where = np.unique(t, return_inverse=True)
         values = [user_number(fn, _step_argument(s), name, nonnegative=nonnegative) for s in distinct]
         return np.asarray(values, dtype=np.float64)[where].reshape(t.shape)
-    try:
-        out = np.asarray(fn(t), dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} did not return numbers: {exc}") from None
-    if out.shape != t.shape and out.size != 1:
-        raise ValueError(f"{name} must return one learning rate per step: got shape {out.shape} for steps {t.shape}")
-    if out.shape != t.shape:
-        out = np.full(t.shape, out.item())
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name} returned a non-finite value at step {t[np.argmin(np.isfinite(out))]:g}")
-    if nonnegative and np.any(out < 0):
-        raise ValueError(f"{name} returned a negative learning rate at step {t[np.argmax(out < 0)]:g}")
+    steps, values = t.reshape(-1), out.reshape(-1)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} returned a non-finite value at step {steps[np.argmin(np.isfinite(values))]:g}")
+    if nonnegative and np.any(values < 0):
+        raise ValueError(f"{name} returned a negative learning rate at step {steps[np.argmax(values < 0)]:g}")
     return out
 
 

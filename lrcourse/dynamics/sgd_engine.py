@@ -1,0 +1,216 @@
+r"""The vectorized SGD loop behind :func:`~lrcourse.simulate_sgd` and :func:`~lrcourse.compare_schedules`.
+
+The loop runs over steps in Python and over every schedule and run at once in NumPy: the state has
+shape ``(schedules, runs, *param_shape)``. One step (torch's convention for momentum, see
+:mod:`lrcourse.dynamics.simulate`) is split into the pieces below:
+
+- :class:`_Gradients`: the gradient of every run, exact or with additive Gaussian or mini-batch noise;
+  every schedule sees the same draws (common random numbers);
+- :func:`_direction`: weight decay (L2) and heavy-ball or Nesterov momentum;
+- :class:`_Divergence`: runs that leave ``[-max_abs, max_abs]`` or become non-finite are frozen;
+- :class:`_Recorder`: losses (and parameters) every ``record_every`` steps.
+
+:func:`run_sgd` returns the raw arrays as an :class:`EngineRun`; :mod:`lrcourse.dynamics.simulate`
+wraps them into results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .sgd_options import SimulationOptions
+
+__all__: list[str] = []  # the engine of simulate_sgd; not itself a public name
+
+#: Gaussian draws are taken in blocks of about this many numbers (one block covers several steps).
+NOISE_BLOCK = 2_000_000
+
+
+@dataclass
+class EngineRun:
+    """Raw output of :func:`run_sgd`; arrays carry a leading schedules axis ``S``."""
+
+    steps: np.ndarray  # (n_recorded,) which iterates were recorded
+    loss: np.ndarray  # (n_recorded, S, runs)
+    theta: np.ndarray | None  # (n_recorded, S, runs, *shape) unless keep_theta is False
+    final_theta: np.ndarray  # (S, runs, *shape)
+    diverged: np.ndarray  # (S, runs) bool
+    diverged_at: np.ndarray  # (S, runs) int, -1 if the run did not diverge
+
+
+def run_sgd(lrs: np.ndarray, options: SimulationOptions) -> EngineRun:
+    """Run SGD with the rates ``lrs`` (shape ``(S, steps)``, one row per schedule) under ``options``."""
+    problem, steps, S = options.problem, options.steps, lrs.shape[0]
+    shape = options.param_shape
+    trail = (1,) * len(shape)
+    theta = np.empty((S, options.runs, *shape))
+    theta[...] = options.theta0
+    cand, buf = np.empty_like(theta), np.empty_like(theta)
+    velocity = np.zeros_like(theta) if options.momentum > 0 else None
+    lr_t = np.ascontiguousarray(lrs.T).reshape(steps, S, 1, *trail)
+    shrink = (1.0 - lr_t * options.weight_decay) if (options.weight_decay and options.decoupled) else None
+    gradients = _Gradients(options, S)
+    divergence = _Divergence(options, S)
+    recorder = _Recorder(options, theta)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _progress_bar(steps, options.progress) as bar:
+        for t in range(steps):
+            d = _direction(gradients(theta, t), theta, velocity, options)
+            np.multiply(lr_t[t], d, out=buf)
+            if shrink is not None:
+                np.multiply(theta, shrink[t], out=cand)
+                cand -= buf
+            else:
+                np.subtract(theta, buf, out=cand)
+            divergence.hold(cand, theta, velocity, t)
+            theta, cand = cand, theta
+            recorder.record(theta, t + 1)
+            bar.update(1)
+    return EngineRun(steps=recorder.steps, loss=recorder.losses, theta=recorder.thetas, final_theta=theta,
+                     diverged=divergence.frozen, diverged_at=divergence.diverged_at)
+
+
+def _direction(g, theta, velocity, options):
+    """The step direction from the gradient ``g`` (modified in place): L2 decay, then momentum."""
+    if options.weight_decay and not options.decoupled:
+        g += options.weight_decay * theta
+    if velocity is None:
+        return g
+    velocity *= options.momentum
+    velocity += g
+    if options.nesterov:
+        g += options.momentum * velocity
+        return g
+    return velocity
+
+
+class _Gradients:
+    """``gradients(theta, t)``: a fresh array with the (noisy) gradient of every schedule and run at step ``t``."""
+
+    def __init__(self, options: SimulationOptions, n_schedules: int):
+        self.options = options
+        self.S = n_schedules
+        self.problem = options.problem
+        self.flat = (n_schedules * options.runs, *options.param_shape)
+        self.trail = (1,) * len(options.param_shape)
+        runs, size = options.runs, math.prod(options.param_shape)
+        self.block = max(1, min(options.steps, NOISE_BLOCK // max(1, runs * max(1, size))))
+        self.xi_block, self.block_start = None, -self.block
+        if options.noise == "batch" and not options.replace:
+            n = self.problem.n_samples
+            self.batches_per_epoch = n // options.batch_size
+            self.order = np.broadcast_to(np.arange(n), (runs, n))
+            self.perm = None
+
+    def __call__(self, theta, t):
+        th_flat = theta.reshape(self.flat)
+        if self.options.noise == "batch":
+            g = self.problem.batch_grad(th_flat, self._batch(t))
+            return np.asarray(g, dtype=np.float64).reshape(theta.shape)
+        g = np.asarray(self.problem.grad_unchecked(th_flat), dtype=np.float64).reshape(theta.shape)
+        if self.options.noise == "gauss":
+            g += self._noise(t)
+        return g
+
+    def _batch(self, t):
+        """Sample indices, shape ``(S * runs, B)``: the same mini-batch of each run for every schedule."""
+        o = self.options
+        if o.replace:
+            idx = o.rng.integers(0, self.problem.n_samples, size=(o.runs, o.batch_size))
+        else:
+            k = t % self.batches_per_epoch
+            if k == 0:
+                self.perm = o.rng.permuted(self.order, axis=1)
+            idx = self.perm[:, k * o.batch_size:(k + 1) * o.batch_size]
+        return np.tile(idx, (self.S, 1)) if self.S > 1 else idx
+
+    def _noise(self, t):
+        """:math:`\\sigma_t \\xi_t` of every run (broadcast over schedules), drawn step-major in blocks."""
+        if t - self.block_start >= self.block:
+            o = self.options
+            self.block_start = t
+            stop = min(o.steps, t + self.block)
+            scale = o.noise_sd[t:stop].reshape(-1, 1, *self.trail)
+            if o.draws is None:
+                self.xi_block = o.rng.standard_normal((stop - t, o.runs, *o.param_shape))
+                self.xi_block *= scale
+            else:  # a fresh step-major block; never scale the caller's array in place
+                self.xi_block = np.empty((stop - t, o.runs, *o.param_shape))
+                np.multiply(np.moveaxis(o.draws[:, t:stop], 1, 0), scale, out=self.xi_block)
+        return self.xi_block[t - self.block_start]
+
+
+class _Divergence:
+    """Freezes runs whose parameters leave ``[-max_abs, max_abs]`` (or become NaN) at their last value."""
+
+    def __init__(self, options: SimulationOptions, n_schedules: int):
+        self.max_abs = options.max_abs
+        self.param_axes = tuple(range(2, 2 + len(options.param_shape)))
+        self.frozen = np.zeros((n_schedules, options.runs), dtype=bool)
+        self.frozen_b = self.frozen.reshape(n_schedules, options.runs, *((1,) * len(options.param_shape)))
+        self.diverged_at = np.full((n_schedules, options.runs), -1, dtype=np.int64)
+        self.any_frozen = False
+
+    def hold(self, cand, theta, velocity, t):
+        """Keep the frozen runs of ``cand`` at ``theta``, after freezing those that just blew up at step ``t``."""
+        if self.any_frozen:
+            np.copyto(cand, theta, where=self.frozen_b)
+        if cand.max() <= self.max_abs and cand.min() >= -self.max_abs:  # false for NaN too
+            return
+        bad = ~(np.abs(cand) <= self.max_abs)
+        if self.param_axes:
+            bad = bad.any(axis=self.param_axes)
+        new = bad & ~self.frozen
+        self.diverged_at[new] = t
+        self.frozen |= new
+        self.any_frozen = True
+        np.copyto(cand, theta, where=self.frozen_b)
+        if velocity is not None:
+            velocity[self.frozen] = 0.0
+
+
+class _Recorder:
+    """Losses (and parameters unless ``keep_theta=False``) at steps 0, k, 2k, ... and the last step."""
+
+    def __init__(self, options: SimulationOptions, theta):
+        rec = np.zeros(options.steps + 1, dtype=bool)
+        rec[::options.record_every] = True
+        rec[-1] = True
+        self.when = rec
+        self.steps = np.flatnonzero(rec)
+        self.loss_fn = options.problem.loss_unchecked
+        self.flat = (theta.shape[0] * theta.shape[1], *options.param_shape)
+        self.losses = np.empty((self.steps.size, *theta.shape[:2]))
+        self.thetas = np.empty((self.steps.size, *theta.shape)) if options.keep_theta else None
+        self.k = 0
+        self.record(theta, 0)
+
+    def record(self, theta, t):
+        if not self.when[t]:
+            return
+        self.losses[self.k] = self.loss_fn(theta.reshape(self.flat)).reshape(theta.shape[:2])
+        if self.thetas is not None:
+            self.thetas[self.k] = theta
+        self.k += 1
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n=1):
+        pass
+
+
+def _progress_bar(total, enabled):
+    """A tqdm bar over steps, or a no-op (tqdm is not even imported when progress is off)."""
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="SGD steps", leave=False)
