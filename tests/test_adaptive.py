@@ -147,3 +147,25 @@ def test_divergence_is_recorded():
         res = delta_bar_delta(lambda x: 10 * x, [1.0], lr0=1.0, kappa=0.0, phi=0.0, n_steps=2000)
     assert res.diverged
     assert np.all(np.isfinite(res.x))
+
+
+def test_online_rules_report_bad_user_functions_by_name():
+    with pytest.raises(ValueError, match="grad must return shape"):
+        adadelta(lambda x: np.zeros(3), [0.0, 0.0])
+    with pytest.raises(ValueError, match="curvature function must return shape"):
+        vsgd(lambda x: x, lambda x: np.ones(5), [1.0, 1.0])
+    with pytest.raises(TypeError, match="rng"):
+        adadelta(lambda x, rng: x, [1.0], rng="seed")
+    with pytest.raises(ValueError, match="x0"):
+        adgd(lambda x: x, [np.nan])
+
+
+def test_scalar_start_gives_vectors_to_the_online_rules():
+    seen = []
+
+    def grad(x):
+        seen.append(np.shape(x))
+        return 2 * x
+
+    res = adadelta(grad, 1.0, n_steps=3)
+    assert seen == [(1,)] * 3 and res.x.shape == (4, 1) and res.lrs.shape == (3, 1)
