@@ -86,6 +86,14 @@ def to_torch(schedule: Schedule, optimizer):
 
     The optimizer's learning rate is set to the schedule's ``lr`` first (torch reads it from there).
     Supports every torch-named class, including SequentialLR and ChainedScheduler of them.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lrcourse import StepLR
+    >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    >>> trace(to_torch(StepLR(lr=0.1, step_size=2, gamma=0.5), opt), 5)
+    array([0.1  , 0.1  , 0.05 , 0.05 , 0.025])
     """
     from ..schedules.plateau import ReduceLROnPlateau
 
