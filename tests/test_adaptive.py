@@ -169,3 +169,19 @@ def test_scalar_start_gives_vectors_to_the_online_rules():
 
     res = adadelta(grad, 1.0, n_steps=3)
     assert seen == [(1,)] * 3 and res.x.shape == (4, 1) and res.lrs.shape == (3, 1)
+
+
+@pytest.mark.parametrize("method, kw", [
+    (delta_bar_delta, dict(lr0=1e308)), (adadelta, dict(lr=1e308)), (adgd, dict(lr0=1e308)),
+    (vsgd, dict(hess_diag=lambda x: np.ones(1), eps=1e308)),
+])
+def test_overflow_is_a_divergence_without_warnings(method, kw):
+    import warnings
+
+    kw = dict(kw)
+    args = (lambda x: x, kw.pop("hess_diag")) if "hess_diag" in kw else (lambda x: x,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = method(*args, [1e308], n_steps=5, **kw)
+    assert np.all(np.isfinite(res.x))  # the last finite iterate is kept
+    assert res.diverged or res.x.shape[0] == 6  # either flagged, or every step stayed finite

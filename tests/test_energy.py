@@ -96,3 +96,12 @@ def test_heavy_ball_is_torch_sgd_momentum_at_a_constant_rate():
         b = 0.8 * b + 3.0 * (theta - 1.0)
         theta = theta - 0.1 * b
     np.testing.assert_allclose(path.theta[:, -1], theta, rtol=1e-12)
+
+
+def test_energy_helpers_refuse_what_they_cannot_compute():
+    with pytest.raises(TypeError, match="problem"):
+        energy("quadratic", 1.0, 0.0)
+    with pytest.raises(ValueError, match="heavy_ball: the iterates leave the float range at step"):
+        heavy_ball(ScalarQuadratic(curvature=1.0, center=0.0), 1e200, 10, momentum=0.9, theta0=1e200)
+    with pytest.raises(ValueError, match="energy_change_from_rest.*x, lr and curvature"):
+        energy_change_from_rest(1e200, lr=1e200, curvature=1e200)

@@ -261,7 +261,10 @@ def monte_carlo_variance(schedule, T: float, *, a: float, sigma: float, v0: floa
     if np.any(eta <= 0):
         raise ValueError("schedule must give a positive learning rate at every time")
     lr = eta * dt
-    sd = sigma / np.sqrt(lr)
+    with np.errstate(over="ignore"):
+        sd = sigma / np.sqrt(lr)
+    if not np.all(np.isfinite(sd)):
+        raise ValueError("sigma / sqrt(eta(t) dt) overflows: sigma is too large for this schedule and dt")
     problem = ScalarQuadratic(curvature=a, center=theta_star)
     theta0 = theta_star + np.sqrt(v0) * rng.standard_normal(runs)
     res = simulate_sgd(problem, lr, steps, runs=runs, theta0=theta0, noise_sd=sd, rng=rng,

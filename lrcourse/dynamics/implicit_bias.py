@@ -49,7 +49,7 @@ def separable_data(n: int, dim: int = 2, *, rng, margin: float = 0.2, scale: flo
     check.memory("n and dim", 3 * 8.0 * n * dim, f"{n:,} points in {dim} dimensions")
     check.generator("rng", rng)
     margin = check.nonnegative("margin", margin)
-    scale = check.positive("scale", scale)
+    scale = check.in_range("scale", check.positive("scale", scale), 0.0, 1e150)  # room for squares
     if margin >= 3 * scale:
         raise ValueError("margin must be smaller than 3 * scale (otherwise almost every point is rejected)")
     u = rng.standard_normal(dim)
@@ -94,6 +94,8 @@ def angle_between(w, ref, *, degrees: bool = False):
     r"""Angle :math:`\arccos\bigl(w^\top r / (\|w\|\|r\|)\bigr)` for one vector or each row of ``w``."""
     w = check.array("w", w)
     ref = check.array("ref", ref, ndim=1)
+    if w.ndim not in (1, 2):
+        raise ValueError(f"w must be one vector or a stack of vectors (1-D or 2-D), got shape {w.shape}")
     if w.shape[-1] != ref.shape[0]:
         raise ValueError(f"w and ref must have the same length, got {w.shape} and {ref.shape}")
     nw = np.linalg.norm(w, axis=-1)

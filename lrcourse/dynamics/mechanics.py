@@ -59,6 +59,7 @@ __all__ = [
 @check.finite_result("theta and v")
 def energy(problem: Problem, theta, v) -> np.ndarray:
     r"""Mechanical energy :math:`f(\theta) + \tfrac12\|v\|^2` of each run (stacks of shape ``(R[, dim])``)."""
+    check.instance("problem", problem, Problem, "an lrcourse Problem")
     theta = as_runs(theta, problem.param_shape, "theta")
     v = as_runs(v, problem.param_shape, "v")
     if v.shape != theta.shape:
@@ -148,8 +149,7 @@ def heavy_ball(problem: Problem, schedule, steps: int, *, momentum: float, theta
     v0 : array, optional
         Initial velocity (zero by default: a start from rest).
     """
-    if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be an lrcourse Problem, got {type(problem).__name__}")
+    check.instance("problem", problem, Problem, "an lrcourse Problem")
     lr = lr_array(schedule, steps)
     momentum = check.in_range("momentum", momentum, 0.0, 1.0)
     theta = as_runs(check.array("theta0", theta0), problem.param_shape, "theta0").copy()

@@ -64,9 +64,11 @@ class Problem:
         return () if self.dim is None else (self.dim,)
 
     def loss(self, theta) -> np.ndarray:  # pragma: no cover - abstract
+        """The loss of each run of the stack ``theta``, shape ``(R,)``."""
         raise NotImplementedError
 
     def grad(self, theta) -> np.ndarray:  # pragma: no cover - abstract
+        """The gradient of each run, the shape of ``theta``."""
         raise NotImplementedError
 
     def batch_grad(self, theta, idx) -> np.ndarray:
@@ -414,10 +416,14 @@ class SampledQuadratic(ScalarQuadratic):
 
     def __init__(self, centers, curvature: float = 2.0):
         c = check.array("centers", centers, ndim=1, min_size=2)
-        super().__init__(curvature=curvature, center=float(c.mean()))
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, spread = float(c.mean()), float(c.std())
+        if not (math.isfinite(mean) and math.isfinite(spread)):
+            raise ValueError("centers are too large: their mean or spread overflows the float range")
+        super().__init__(curvature=curvature, center=mean)
         self.centers = c
         self.n_samples = c.size
-        self.spread = float(c.std())
+        self.spread = spread
 
     @classmethod
     def random(cls, n: int, *, rng, center: float = 3.0, spread: float = 1.0, curvature: float = 2.0):
@@ -425,9 +431,14 @@ class SampledQuadratic(ScalarQuadratic):
         n = check.integer("n", n, minimum=2)
         check.memory("n", 8.0 * n, f"{n:,} centers")
         check.generator("rng", rng)
+        center, spread = check.real("center", center), check.nonnegative("spread", spread)
         z = rng.standard_normal(n)
         z = (z - z.mean()) / z.std()
-        return cls(check.real("center", center) + check.nonnegative("spread", spread) * z, curvature=curvature)
+        with np.errstate(over="ignore"):
+            centers = center + spread * z
+        if not np.all(np.isfinite(centers)):
+            raise ValueError(f"center={center:g} and spread={spread:g} give centers beyond the float range")
+        return cls(centers, curvature=curvature)
 
     def batch_noise_variance(self, batch_size: int, *, replace: bool = False) -> float:
         """Exact variance of the mini-batch gradient noise for batch size ``B`` (see the class formula)."""

@@ -102,6 +102,7 @@ class SimulationOptions:
 
     @property
     def param_shape(self) -> tuple[int, ...]:
+        """Shape of one parameter vector of the problem."""
         return self.problem.param_shape
 
     def settings(self) -> dict:

@@ -88,10 +88,12 @@ class SGDResult:
 
     @property
     def runs(self) -> int:
+        """Number of runs."""
         return self.loss.shape[0]
 
     @property
     def n_diverged(self) -> int:
+        """Number of runs stopped because they diverged."""
         return int(self.diverged.sum())
 
     def summary(self) -> dict:
@@ -129,6 +131,7 @@ class Comparison:
         return "\n".join(lines)
 
     def to_csv(self, path) -> None:
+        """Write the summary table to ``path`` as CSV, one row per schedule."""
         with open(path, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=self.COLUMNS)
             writer.writeheader()
@@ -309,14 +312,16 @@ def _simulate_many(lrs: np.ndarray, options: SimulationOptions) -> list[SGDResul
     out = run_sgd(lrs, options)
     results = []
     for s, lr in enumerate(lrs):
-        eff = lr * options.weight_decay
+        with np.errstate(over="ignore"):  # lr * weight_decay > 1 can make the product huge: reported as is
+            eff = lr * options.weight_decay
+            decay_product = np.concatenate([[1.0], np.cumprod(1.0 - eff)])
         results.append(SGDResult(
             theta=None if out.theta is None else np.moveaxis(out.theta[:, s], 0, 1),
             loss=out.loss[:, s].T,
             steps=out.steps.copy(),
             lr=lr.copy(),
             effective_decay=eff,
-            decay_product=np.concatenate([[1.0], np.cumprod(1.0 - eff)]),
+            decay_product=decay_product,
             final_theta=out.final_theta[s].copy(),
             diverged=out.diverged[s].copy(),
             diverged_at=out.diverged_at[s].copy(),

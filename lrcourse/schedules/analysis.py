@@ -69,6 +69,7 @@ class RobbinsMonro:
 
     @property
     def satisfied(self) -> bool:
+        """Both conditions hold: the schedule is a Robbins-Monro step-size sequence."""
         return self.sum_diverges and self.sum_squares_converges
 
 

@@ -98,6 +98,7 @@ class ChainedScheduler(Schedule):
 
     @property
     def lr(self) -> float:
+        """The rate at step 0, shared by every chained schedule."""
         return self.schedulers[0].lr
 
     def _evaluate(self, t):

@@ -190,10 +190,12 @@ class OneCycleLR(Schedule):
 
     @property
     def initial_lr(self) -> float:
+        """The rate at step 0, ``max_lr / div_factor``."""
         return self.max_lr / self.div_factor
 
     @property
     def min_lr(self) -> float:
+        """The final rate, ``max_lr / (div_factor * final_div_factor)``."""
         return self.initial_lr / self.final_div_factor
 
     def _phases(self):

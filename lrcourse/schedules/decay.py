@@ -141,6 +141,7 @@ class NoamLR(Schedule):
 
     @property
     def peak_lr(self) -> float:
+        r"""The largest rate, :math:`c / \sqrt{d_{model} W}`, reached at step ``W - 1``."""
         return self.factor / np.sqrt(self.d_model * self.warmup_steps)
 
     def _evaluate(self, t):

@@ -38,6 +38,7 @@ class SklearnOptimalLR(Schedule):
 
     @property
     def t0(self) -> float:
+        r"""The offset :math:`t_0 = \alpha^{-3/4}` of Bottou's heuristic."""
         typw = math.sqrt(1.0 / math.sqrt(self.alpha))
         return 1.0 / (typw * self.alpha)
 
@@ -101,11 +102,13 @@ class SklearnAdaptiveLR(MetricRule):
         self.reset()
 
     def reset(self) -> None:
+        """Forget every loss seen: back to ``eta0``."""
         self.lr = self.eta0
         self.best = math.inf
         self.no_improvement = 0
 
     def step(self, loss) -> float:
+        """Record one epoch's loss and return the rate for the next epoch."""
         value = check.real("loss", loss, allow_inf=True)
         if value > self.best - self.tol:
             self.no_improvement += 1

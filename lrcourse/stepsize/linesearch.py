@@ -125,14 +125,17 @@ class DescentResult:
 
     @property
     def x_final(self):
+        """The last iterate."""
         return self.x[-1]
 
     @property
     def f_final(self) -> float:
+        """``f`` at the last iterate."""
         return float(self.f[-1])
 
     @property
     def n_iter(self) -> int:
+        """Number of steps taken."""
         return len(self.steps)
 
 
@@ -164,37 +167,38 @@ def _descend(p: Oracle, method: str, max_iter: int, tol: float, propose, *, stop
 
     ``propose`` returns ``(x_new, f_new, step)``, or ``None`` when the method can make no progress.
     The run stops when the gradient norm is at most ``tol`` (converged), on a non-finite ``f_new``
-    or ``x_new`` (diverged: the last finite iterate is kept), on ``None``, and, with
-    ``stop_without_decrease``, when ``f`` no longer decreases (round-off floor). ``coordinates``:
-    the recorded step is one value per coordinate.
+    or ``x_new`` (diverged: the last finite iterate is kept; NumPy's overflow warnings are silenced
+    for that reason), on ``None``, and, with ``stop_without_decrease``, when ``f`` no longer
+    decreases (round-off floor). ``coordinates``: the recorded step is one value per coordinate.
     """
     x = p.x0.copy()
     fx = p.f(x)
     xs, fs, steps = [x.copy()], [fx], []
     converged = diverged = False
-    for _ in range(max_iter):
-        g = p.grad(x)
-        if float(np.linalg.norm(g)) <= tol:
-            converged = True
-            break
-        move = propose(x, fx, g)
-        if move is None:
-            break
-        x_new, f_new, step = move
-        if not (np.isfinite(f_new) and np.all(np.isfinite(x_new))):
-            diverged = True
-            break
-        if stop_without_decrease and f_new >= fx:
-            break
-        x, fx = x_new, f_new
-        xs.append(x.copy())
-        fs.append(fx)
-        steps.append(step)
-    else:
-        converged = float(np.linalg.norm(p.grad(x))) <= tol
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(max_iter):
+            g = p.grad(x)
+            if float(np.linalg.norm(g)) <= tol:
+                converged = True
+                break
+            move = propose(x, fx, g)
+            if move is None:
+                break
+            x_new, f_new, step = move
+            if not (np.isfinite(f_new) and np.all(np.isfinite(x_new))):
+                diverged = True
+                break
+            if stop_without_decrease and f_new >= fx:
+                break
+            x, fx = x_new, f_new
+            xs.append(x.copy())
+            fs.append(fx)
+            steps.append(step)
+        else:
+            converged = float(np.linalg.norm(p.grad(x))) <= tol
     xs = np.array(xs)
-    width = p.x0.size if coordinates else None
-    steps = np.array(steps, dtype=np.float64).reshape(len(steps), *((width,) if width else ()))
+    width = (p.x0.size,) if coordinates else ()
+    steps = np.array(steps, dtype=np.float64).reshape(len(steps), *width)
     return DescentResult(xs[:, 0] if p.scalar else xs, steps, np.array(fs), converged, diverged, p.n_evals, method)
 
 
@@ -241,7 +245,8 @@ def backtracking_descent(f, grad, x0, *, alpha=0.3, beta=0.8, t0=1.0, max_iter=5
             if np.isfinite(f_new) and armijo_holds(f_new, fx, t, gg, alpha):
                 return x - t * g, f_new, t
             t *= beta
-        raise RuntimeError("backtracking found no step with sufficient decrease; is grad correct?")
+        raise RuntimeError(f"backtracking found no step with sufficient decrease in max_backtracks="
+                           f"{max_backtracks} shrinks from t0={t0:g}; is grad correct (or t0 far too large)?")
 
     return _descend(p, "armijo", max_iter, tol, armijo_step, stop_without_decrease=True)
 

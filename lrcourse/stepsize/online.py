@@ -58,6 +58,7 @@ class AdaptiveResult:
 
     @property
     def x_final(self) -> np.ndarray:
+        """The last iterate."""
         return self.x[-1]
 
 
@@ -75,14 +76,15 @@ def _iterate(o: Oracle, n: int, update, x=None):
     x = o.x0.copy() if x is None else x
     xs, lrs = [x.copy()], []
     diverged = False
-    for _ in range(n):
-        x_new, rate = update(x, o.grad(x))
-        if not np.all(np.isfinite(x_new)):
-            diverged = True
-            break
-        x = x_new
-        xs.append(x.copy())
-        lrs.append(np.broadcast_to(rate, x.shape).copy())
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is the divergence reported here
+        for _ in range(n):
+            x_new, rate = update(x, o.grad(x))
+            if not np.all(np.isfinite(x_new)):
+                diverged = True
+                break
+            x = x_new
+            xs.append(x.copy())
+            lrs.append(np.broadcast_to(rate, x.shape).copy())
     return np.array(xs), np.array(lrs, dtype=np.float64).reshape(len(lrs), o.x0.size), diverged
 
 
@@ -258,7 +260,8 @@ def adgd(grad, x0, *, lr0=1e-6, n_steps=200, f=None) -> AdaptiveResult:
     x_prev = o.x0.copy()
     g_prev = o.grad(x_prev)
     lam_prev, theta_prev = lr0, math.inf
-    x1 = x_prev - lam_prev * g_prev
+    with np.errstate(over="ignore", invalid="ignore"):
+        x1 = x_prev - lam_prev * g_prev
     if not np.all(np.isfinite(x1)):  # the very first step overflows
         return _result(o, x_prev[None], np.empty((0, o.x0.size)), True, "adgd")
 
@@ -328,9 +331,10 @@ def vsgd(grad, hess_diag, x0, *, n_steps=500, n0=10, C=1.0, eps=1e-12, rng=None,
     x = o.x0.copy()
     gs = np.array([o.grad(x) for _ in range(n0)])
     hs = np.array([curvature(x) for _ in range(n0)])
-    gbar = gs.mean(axis=0)
-    vbar = C * (gs**2).mean(axis=0)
-    hbar = C * hs.mean(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge averages make the first step diverge
+        gbar = gs.mean(axis=0)
+        vbar = C * (gs**2).mean(axis=0)
+        hbar = C * hs.mean(axis=0)
     tau = np.full_like(x, float(n0))
 
     def update(x, g):
