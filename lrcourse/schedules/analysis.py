@@ -110,7 +110,7 @@ def robbins_monro(sched: Schedule) -> RobbinsMonro:
     """
     if not isinstance(sched, Schedule):
         raise TypeError(f"sched must be an lrcourse Schedule, got {type(sched).__name__}")
-    tail = sched._tail()
+    tail = sched.tail()
     if tail is not None:
         return _verdict_from_tail(tail, "analytic")
     t = np.array([1e5, 3e5, 1e6])

@@ -99,8 +99,14 @@ class Schedule:
         """The learning rate at step 0."""
         return self(0)
 
+    def tail(self) -> Tail | None:
+        """How the rate behaves as ``t -> infinity`` (a :class:`Tail`), ``None`` when unknown.
+
+        Used by :func:`~lrcourse.robbins_monro`; subclasses say it by overriding ``_tail()``.
+        """
+        return self._tail()
+
     def _tail(self) -> Tail | None:
-        """Asymptotic behaviour for the Robbins-Monro check; ``None`` when unknown."""
         return None
 
     def replace(self, **changes) -> "Schedule":

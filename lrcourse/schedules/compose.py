@@ -63,7 +63,7 @@ class SequentialLR(Schedule):
         return out
 
     def _tail(self):
-        return self.schedulers[-1]._tail()
+        return self.schedulers[-1].tail()
 
 
 @dataclass(frozen=True)

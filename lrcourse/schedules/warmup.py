@@ -97,7 +97,7 @@ class Warmup(Schedule):
         return out
 
     def _tail(self):
-        return self.schedule._tail()
+        return self.schedule.tail()
 
 
 @dataclass(frozen=True)
