@@ -215,10 +215,12 @@ def simulate_sgd(problem, schedule, steps: int, *, runs: int | None = None, thet
     schedule : Schedule, callable, float or array of shape (steps,)
         The learning rates :math:`\eta_t`.
     steps : int
-        Number of updates :math:`T`.
+        Number of updates :math:`T`, at most ``lrcourse._validate.LOOP_LIMIT`` (ten million).
     runs : int, optional
         Independent runs (seeds), stacked on the leading axis of every output; by default taken
-        from a per-run ``theta0`` or from ``noise``, else 1.
+        from a per-run ``theta0`` or from ``noise``, else 1. A simulation whose recorded arrays
+        would exceed ``lrcourse._validate.MEMORY_BUDGET`` (2 GiB) is refused with a ``ValueError``
+        naming ``runs`` and ``steps`` (record less with ``record_every`` or ``keep_theta=False``).
     theta0 : float or array, optional
         Start: one parameter vector for all runs or one per run, shape ``(runs[, dim])``; by default
         ``problem.default_theta0()``.
