@@ -176,6 +176,8 @@ def _object_reals(arr: np.ndarray, name: str) -> np.ndarray:
 
 def _numbers(name: str, values, *, booleans: bool) -> np.ndarray:
     """``values`` as a float64 array; strings, complex numbers and other objects are a ``TypeError``."""
+    if type(values) is np.ndarray and values.dtype == np.float64:  # the common case, kept fast
+        return values
     try:
         raw = np.asarray(values)
     except Exception as exc:  # ragged lists and the like

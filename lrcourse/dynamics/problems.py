@@ -242,11 +242,15 @@ class Quadratic(Problem):
         return cls(A, A @ star)
 
     def loss(self, theta):
-        theta = self._theta(theta)
-        return 0.5 * np.einsum("ri,ri->r", theta, theta @ self.A) - theta @ self.b
+        return self.loss_unchecked(self._theta(theta))
 
     def grad(self, theta):
-        theta = self._theta(theta)
+        return self.grad_unchecked(self._theta(theta))
+
+    def loss_unchecked(self, theta):
+        return 0.5 * np.einsum("ri,ri->r", theta, theta @ self.A) - theta @ self.b
+
+    def grad_unchecked(self, theta):
         return theta @ self.A - self.b
 
     def __repr__(self):

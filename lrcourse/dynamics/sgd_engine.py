@@ -6,7 +6,7 @@ shape ``(schedules, runs, *param_shape)``. One step (torch's convention for mome
 
 - :class:`_Gradients`: the gradient of every run, exact or with additive Gaussian or mini-batch noise;
   every schedule sees the same draws (common random numbers);
-- :func:`_direction`: weight decay (L2) and heavy-ball or Nesterov momentum;
+- :func:`_direction_rule`: weight decay (L2) and heavy-ball or Nesterov momentum;
 - :class:`_Divergence`: runs that leave ``[-max_abs, max_abs]`` or become non-finite are frozen;
 - :class:`_Recorder`: losses (and parameters) every ``record_every`` steps.
 
@@ -43,22 +43,21 @@ class EngineRun:
 
 def run_sgd(lrs: np.ndarray, options: SimulationOptions) -> EngineRun:
     """Run SGD with the rates ``lrs`` (shape ``(S, steps)``, one row per schedule) under ``options``."""
-    problem, steps, S = options.problem, options.steps, lrs.shape[0]
-    shape = options.param_shape
-    trail = (1,) * len(shape)
-    theta = np.empty((S, options.runs, *shape))
+    steps, S = options.steps, lrs.shape[0]
+    trail = (1,) * len(options.param_shape)
+    theta = np.empty((S, options.runs, *options.param_shape))
     theta[...] = options.theta0
     cand, buf = np.empty_like(theta), np.empty_like(theta)
-    velocity = np.zeros_like(theta) if options.momentum > 0 else None
     lr_t = np.ascontiguousarray(lrs.T).reshape(steps, S, 1, *trail)
     shrink = (1.0 - lr_t * options.weight_decay) if (options.weight_decay and options.decoupled) else None
-    gradients = _Gradients(options, S)
+    # the per-step pieces, chosen once (the loop below runs in Python, so it only calls them)
+    gradient = _Gradients(options, S).rule()
+    direction, velocity = _direction_rule(options, theta)
     divergence = _Divergence(options, S)
     recorder = _Recorder(options, theta)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _progress_bar(steps, options.progress) as bar:
         for t in range(steps):
-            d = _direction(gradients(theta, t), theta, velocity, options)
-            np.multiply(lr_t[t], d, out=buf)
+            np.multiply(lr_t[t], direction(gradient(theta, t), theta), out=buf)
             if shrink is not None:
                 np.multiply(theta, shrink[t], out=cand)
                 cand -= buf
@@ -72,22 +71,34 @@ def run_sgd(lrs: np.ndarray, options: SimulationOptions) -> EngineRun:
                      diverged=divergence.frozen, diverged_at=divergence.diverged_at)
 
 
-def _direction(g, theta, velocity, options):
-    """The step direction from the gradient ``g`` (modified in place): L2 decay, then momentum."""
-    if options.weight_decay and not options.decoupled:
-        g += options.weight_decay * theta
-    if velocity is None:
-        return g
-    velocity *= options.momentum
-    velocity += g
-    if options.nesterov:
-        g += options.momentum * velocity
-        return g
-    return velocity
+def _direction_rule(options: SimulationOptions, like: np.ndarray):
+    r"""``(direction, velocity)``: ``direction(g, theta)`` is the step direction from the gradient ``g``.
+
+    It adds the L2 term :math:`\lambda\theta` to ``g`` (in place, unless the decay is decoupled), then
+    applies heavy-ball or Nesterov momentum in torch's form with the ``velocity`` buffer (``None``
+    without momentum), which the caller may reset for frozen runs.
+    """
+    l2 = 0.0 if options.decoupled else options.weight_decay
+    mu, nesterov = options.momentum, options.nesterov
+    velocity = np.zeros_like(like) if mu > 0 else None
+
+    def direction(g, theta):
+        if l2:
+            g += l2 * theta
+        if velocity is None:
+            return g
+        np.multiply(velocity, mu, out=velocity)  # in place: the caller holds the same buffer
+        np.add(velocity, g, out=velocity)
+        if nesterov:
+            g += mu * velocity
+            return g
+        return velocity
+
+    return direction, velocity
 
 
 class _Gradients:
-    """``gradients(theta, t)``: a fresh array with the (noisy) gradient of every schedule and run at step ``t``."""
+    """The (noisy) gradient of every schedule and run at step ``t``, as a fresh array (see :meth:`rule`)."""
 
     def __init__(self, options: SimulationOptions, n_schedules: int):
         self.options = options
@@ -104,15 +115,21 @@ class _Gradients:
             self.order = np.broadcast_to(np.arange(n), (runs, n))
             self.perm = None
 
-    def __call__(self, theta, t):
-        th_flat = theta.reshape(self.flat)
-        if self.options.noise == "batch":
-            g = self.problem.batch_grad(th_flat, self._batch(t))
-            return np.asarray(g, dtype=np.float64).reshape(theta.shape)
-        g = np.asarray(self.problem.grad_unchecked(th_flat), dtype=np.float64).reshape(theta.shape)
-        if self.options.noise == "gauss":
-            g += self._noise(t)
+    def rule(self):
+        """``gradient(theta, t)`` for this kind of noise: exact, Gaussian or mini-batch."""
+        return {"none": self._exact, "gauss": self._gaussian, "batch": self._minibatch}[self.options.noise]
+
+    def _exact(self, theta, t):
+        return np.asarray(self.problem.grad_unchecked(theta.reshape(self.flat)), dtype=np.float64).reshape(theta.shape)
+
+    def _gaussian(self, theta, t):
+        g = np.asarray(self.problem.grad_unchecked(theta.reshape(self.flat)), dtype=np.float64).reshape(theta.shape)
+        g += self._noise(t)
         return g
+
+    def _minibatch(self, theta, t):
+        g = self.problem.batch_grad(theta.reshape(self.flat), self._batch(t))
+        return np.asarray(g, dtype=np.float64).reshape(theta.shape)
 
     def _batch(self, t):
         """Sample indices, shape ``(S * runs, B)``: the same mini-batch of each run for every schedule."""
