@@ -123,8 +123,10 @@ class _Gradients:
         return np.asarray(self.problem.grad_unchecked(theta.reshape(self.flat)), dtype=np.float64).reshape(theta.shape)
 
     def _gaussian(self, theta, t):
-        g = np.asarray(self.problem.grad_unchecked(theta.reshape(self.flat)), dtype=np.float64).reshape(theta.shape)
-        g += self._noise(t)
+        if t - self.block_start >= self.block:
+            self._draw_block(t)
+        g = self._exact(theta, t)
+        g += self.xi_block[t - self.block_start]  # sigma_t xi_t of every run, broadcast over schedules
         return g
 
     def _minibatch(self, theta, t):
@@ -143,20 +145,18 @@ class _Gradients:
             idx = self.perm[:, k * o.batch_size:(k + 1) * o.batch_size]
         return np.tile(idx, (self.S, 1)) if self.S > 1 else idx
 
-    def _noise(self, t):
-        """:math:`\\sigma_t \\xi_t` of every run (broadcast over schedules), drawn step-major in blocks."""
-        if t - self.block_start >= self.block:
-            o = self.options
-            self.block_start = t
-            stop = min(o.steps, t + self.block)
-            scale = o.noise_sd[t:stop].reshape(-1, 1, *self.trail)
-            if o.draws is None:
-                self.xi_block = o.rng.standard_normal((stop - t, o.runs, *o.param_shape))
-                self.xi_block *= scale
-            else:  # a fresh step-major block; never scale the caller's array in place
-                self.xi_block = np.empty((stop - t, o.runs, *o.param_shape))
-                np.multiply(np.moveaxis(o.draws[:, t:stop], 1, 0), scale, out=self.xi_block)
-        return self.xi_block[t - self.block_start]
+    def _draw_block(self, t):
+        r"""Draw :math:`\sigma_s \xi_s` for the steps ``s = t, t + 1, ...`` of one block, step-major."""
+        o = self.options
+        self.block_start = t
+        stop = min(o.steps, t + self.block)
+        scale = o.noise_sd[t:stop].reshape(-1, 1, *self.trail)
+        if o.draws is None:
+            self.xi_block = o.rng.standard_normal((stop - t, o.runs, *o.param_shape))
+            self.xi_block *= scale
+        else:  # a fresh step-major block; never scale the caller's array in place
+            self.xi_block = np.empty((stop - t, o.runs, *o.param_shape))
+            np.multiply(np.moveaxis(o.draws[:, t:stop], 1, 0), scale, out=self.xi_block)
 
 
 class _Divergence:
