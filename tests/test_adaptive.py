@@ -147,3 +147,41 @@ def test_divergence_is_recorded():
         res = delta_bar_delta(lambda x: 10 * x, [1.0], lr0=1.0, kappa=0.0, phi=0.0, n_steps=2000)
     assert res.diverged
     assert np.all(np.isfinite(res.x))
+
+
+def test_online_rules_report_bad_user_functions_by_name():
+    with pytest.raises(ValueError, match="grad must return shape"):
+        adadelta(lambda x: np.zeros(3), [0.0, 0.0])
+    with pytest.raises(ValueError, match="curvature function must return shape"):
+        vsgd(lambda x: x, lambda x: np.ones(5), [1.0, 1.0])
+    with pytest.raises(TypeError, match="rng"):
+        adadelta(lambda x, rng: x, [1.0], rng="seed")
+    with pytest.raises(ValueError, match="x0"):
+        adgd(lambda x: x, [np.nan])
+
+
+def test_scalar_start_gives_vectors_to_the_online_rules():
+    seen = []
+
+    def grad(x):
+        seen.append(np.shape(x))
+        return 2 * x
+
+    res = adadelta(grad, 1.0, n_steps=3)
+    assert seen == [(1,)] * 3 and res.x.shape == (4, 1) and res.lrs.shape == (3, 1)
+
+
+@pytest.mark.parametrize("method, kw", [
+    (delta_bar_delta, dict(lr0=1e308)), (adadelta, dict(lr=1e308)), (adgd, dict(lr0=1e308)),
+    (vsgd, dict(hess_diag=lambda x: np.ones(1), eps=1e308)),
+])
+def test_overflow_is_a_divergence_without_warnings(method, kw):
+    import warnings
+
+    kw = dict(kw)
+    args = (lambda x: x, kw.pop("hess_diag")) if "hess_diag" in kw else (lambda x: x,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = method(*args, [1e308], n_steps=5, **kw)
+    assert np.all(np.isfinite(res.x))  # the last finite iterate is kept
+    assert res.diverged or res.x.shape[0] == 6  # either flagged, or every step stayed finite

@@ -138,3 +138,20 @@ def test_plot_variance_check_smoke():
     ax = plot_variance_check(chk)
     assert ax.get_xlabel() == "time t" and len(ax.get_lines()) >= 2
     plt.close("all")
+
+
+def test_extreme_parameters_give_a_value_error_naming_them():
+    from lrcourse import monte_carlo_variance, pac_bayes_optimal_lr, stationary_variance
+
+    with pytest.raises(ValueError, match="a and sigma"):
+        stationary_variance(a=1e-300, sigma=1e200)
+    with pytest.raises(ValueError, match="curvature, sigma and tau"):
+        pac_bayes_optimal_lr(curvature=1.0, sigma=1e-200, tau=1.0)
+    with pytest.raises(ValueError, match="sigma"):
+        monte_carlo_variance(CosineAnnealingLR(lr=1.0, T_max=10), 0.1, a=1.0, sigma=1e308, runs=10,
+                             rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"T / dt"):
+        monte_carlo_variance(CosineAnnealingLR(lr=1.0, T_max=10), 1e300, a=1.0, sigma=1.0, dt=1e-10,
+                             rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="schedule"):
+        ou_variance(lambda s: -1.0, 1.0, a=1.0, sigma=1.0)

@@ -58,3 +58,14 @@ def test_not_separable_raises():
         max_margin_direction(X, y)
     with pytest.raises(TypeError):
         separable_data(10, rng=3)
+
+
+def test_bad_inputs_are_refused_by_name():
+    with pytest.raises(ValueError, match="w must be one vector"):
+        angle_between(1.0, [0.0, 1.0])
+    with pytest.raises(ValueError, match="scale"):
+        separable_data(10, rng=np.random.default_rng(0), scale=1e308)
+    with pytest.raises(TypeError, match="rng"):
+        separable_data(10, rng=1)
+    with pytest.raises(ValueError, match="n and dim"):
+        separable_data(10**9, 10**3, rng=np.random.default_rng(0))

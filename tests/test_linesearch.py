@@ -177,3 +177,31 @@ def test_bad_input():
         diagonal_preconditioned_descent(f, g, boyd_hessian, X0, lr=0)
     with pytest.raises(RuntimeError, match="sufficient decrease"):
         backtracking_descent(f, lambda x: -boyd_gradient(x), X0)  # wrong-sign gradient
+
+
+def test_bad_user_functions_and_points_are_reported_by_name():
+    with pytest.raises(ValueError, match="hess is singular"):
+        newton_descent(lambda x: float(x @ x), lambda x: 2 * x, lambda x: np.zeros((2, 2)), [1.0, 1.0])
+    with pytest.raises(ValueError, match="hess returned a non-finite"):
+        newton_descent(lambda x: float(x @ x), lambda x: 2 * x, lambda x: np.full((2, 2), np.nan), [1.0, 1.0])
+    with pytest.raises(ValueError, match="f must return one number"):
+        backtracking_descent(lambda x: x, lambda x: 2 * x, [1.0, 1.0])
+    with pytest.raises(ValueError, match="curvature function must return shape"):
+        diagonal_preconditioned_descent(lambda x: float(x @ x), lambda x: 2 * x, lambda x: np.ones(3), [1.0, 1.0])
+    with pytest.raises(ValueError, match="x0"):
+        backtracking_descent(boyd_function, boyd_gradient, [np.inf, 0.0])
+    with pytest.raises(TypeError, match="x0"):
+        backtracking_descent(boyd_function, boyd_gradient, ["a", 0.0])
+    with pytest.raises(TypeError, match="damped"):
+        newton_descent(boyd_function, boyd_gradient, boyd_hessian, X0, damped="yes")
+    with pytest.raises(ValueError, match="last axis of length 2"):
+        boyd_function([1.0, 2.0, 3.0])
+
+
+def test_far_points_of_the_test_function_are_inf_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert boyd_function([1e4, 0.0]) == np.inf
+        assert np.all(np.isinf(boyd_gradient([0.0, 1e4])[..., 1]))

@@ -106,3 +106,18 @@ def test_sampled_quadratic_structure():
 def test_bad_input(call, exc):
     with pytest.raises(exc):
         call()
+
+
+def test_extreme_inputs_are_refused_by_name():
+    with pytest.raises(ValueError, match="centers"):
+        SampledQuadratic([1e308, 1.7e308, -1e308])
+    with pytest.raises(ValueError, match="center=1e\\+308"):
+        SampledQuadratic.random(10, rng=np.random.default_rng(0), center=1e308, spread=1e308)
+    with pytest.raises(ValueError, match="smallest \\* condition_number"):
+        Quadratic.from_condition_number(1e300, 3, smallest=1e10)
+    with pytest.raises(ValueError, match="dim"):
+        Quadratic.from_condition_number(10.0, 10**6)
+    with pytest.raises(TypeError, match="rng"):
+        Quadratic.from_condition_number(10.0, 3, rng=0)
+    with pytest.raises(TypeError, match="vectorized"):
+        FunctionProblem(lambda x: x, lambda x: x, vectorized="yes")

@@ -278,3 +278,44 @@ def test_plot_helpers_smoke():
     with pytest.raises(TypeError):
         plot_loss_bands([1, 2])
     plt.close("all")
+
+
+def test_absurd_sizes_are_refused_before_any_allocation():
+    with pytest.raises(ValueError, match=r"runs and steps.*GiB.*MEMORY_BUDGET"):
+        simulate_sgd(exercise_quadratic(), 0.1, 10, runs=10**12, keep_theta=False)
+    with pytest.raises(ValueError, match=r"runs and steps"):
+        compare_schedules(exercise_quadratic(), {"a": 0.1, "b": 0.2}, 1000, 200_000)
+    with pytest.raises(ValueError, match=r"\bsteps\b.*limit"):
+        simulate_sgd(exercise_quadratic(), 0.1, 10**9, record_every=10**9, keep_theta=False)
+    with pytest.raises(ValueError, match=r"runs and steps"):
+        standard_normal_draws(np.random.default_rng(0), 10**6, 10**6)
+    # recording less lets the same run fit the budget
+    res = simulate_sgd(exercise_quadratic(), 0.1, 1000, runs=20_000, keep_theta=False, record_every=1000)
+    assert res.loss.shape == (20_000, 2)
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    (dict(nesterov="yes", momentum=0.9), TypeError, "nesterov"),
+    (dict(keep_theta=1), TypeError, "keep_theta"),
+    (dict(record_every=0), ValueError, "record_every"),
+    (dict(max_abs=np.inf), ValueError, "max_abs"),
+    (dict(runs=2.5), TypeError, "runs"),
+    (dict(theta0="0"), TypeError, "theta0"),
+    (dict(noise_sd=0.1, rng=np.random.default_rng(0), batch_size=2), ValueError, "noise_sd"),
+])
+def test_options_are_validated_by_name(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        simulate_sgd(exercise_quadratic(), 0.1, 10, **kwargs)
+
+
+def test_compare_and_simulate_share_the_options_and_the_engine():
+    p = Quadratic.from_condition_number(3.0, 2)
+    kw = dict(theta0=np.array([1.0, -1.0]), noise_sd=0.2, momentum=0.5, nesterov=True, weight_decay=0.1,
+              decoupled=True, record_every=3)
+    one = simulate_sgd(p, 0.1, 20, runs=4, rng=np.random.default_rng(7), **kw)
+    both = compare_schedules(p, {"x": 0.1}, 20, 4, rng=np.random.default_rng(7), **kw)
+    np.testing.assert_array_equal(one.theta, both["x"].theta)
+    a, b = dict(one.settings), dict(both["x"].settings)
+    np.testing.assert_array_equal(a.pop("noise_sd"), b.pop("noise_sd"))
+    assert a == b == dict(noise="gauss", batch_size=None, momentum=0.5, nesterov=True, weight_decay=0.1,
+                          decoupled=True)

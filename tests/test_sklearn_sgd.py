@@ -142,6 +142,12 @@ def test_bad_input():
         sklearn_schedule_curves(X, Y, learning_rates=("constant", "constant"))
     with pytest.raises(TypeError, match="schedules"):
         compare_sgd_regressor([ConstantSchedule(0.01)], epochs=1)
+    with pytest.raises(ValueError, match="batch_size"):
+        compare_sgd_regressor(epochs=1, step_per="batch", batch_size=0)
+    with pytest.raises(ValueError, match=r"schedules\['bad'\]\(0\) returned a negative value"):
+        compare_sgd_regressor({"bad": lambda t: -0.01}, epochs=1, learning_rates=())
+    with pytest.raises(ValueError, match="n_samples and n_features"):
+        regression_data(n_features=10**6, n_samples=10**6)
 
 
 

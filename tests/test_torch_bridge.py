@@ -77,3 +77,10 @@ def test_bridge_errors():
         as_torch_scheduler(L.ConstantSchedule(0.1), object())
     with pytest.raises(ValueError, match="torch has no scheduler"):
         to_torch(L.InverseTimeDecay(lr=0.1, beta=1.0), torch.optim.SGD(_model().parameters(), lr=0.1))
+    with pytest.raises(TypeError, match="schedule must be an lrcourse Schedule"):
+        to_torch(lambda t: 0.1, torch.optim.SGD(_model().parameters(), lr=0.1))
+    with pytest.raises(TypeError, match="scheduler"):
+        trace(object(), 5)
+    plateau = to_torch(L.ReduceLROnPlateau(lr=0.1), torch.optim.SGD(_model().parameters(), lr=0.1))
+    with pytest.raises(ValueError, match="metrics must hold one value per step"):
+        trace(plateau, 5, metrics=[1.0, 0.5])

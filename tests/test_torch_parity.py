@@ -118,7 +118,10 @@ def test_one_cycle_lr_and_momentum(max_lr, total, pct, strategy, three, div, fin
     assume(pct * total > 1.5 and (not three or total * (1 - 2 * pct) > 1.5))  # every phase non-empty
     sched = L.OneCycleLR(max_lr=max_lr, total_steps=total, pct_start=pct, anneal_strategy=strategy,
                          three_phase=three, div_factor=div, final_div_factor=final_div)
-    _assert_parity(sched, total + 1)  # t = total_steps is still allowed, as in torch
+    _assert_parity(sched, total)
+    # t = total_steps is still allowed, as in torch, but keeps the final rate where torch extrapolates
+    # the last phase beyond its end (the linear strategy can then go negative)
+    assert sched(total) == sched(total - 1) == pytest.approx(sched.min_lr, rel=1e-12)
     opt = _optimizer()
     torch_sched = to_torch(sched, opt)
     momenta = []

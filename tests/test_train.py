@@ -144,8 +144,14 @@ def test_bad_input():
         train(Xtr, ytr, Xva[:, :10], yva, 0.1)
     with pytest.raises(ValueError, match="schedule"):
         train_digits(-0.1)
-    with pytest.raises(ValueError, match="invalid learning rate"):
+    with pytest.raises(ValueError, match=r"schedule\(0\) returned a non-finite value"):
         train_digits(lambda t: float("nan"), epochs=1)
+    with pytest.raises(ValueError, match=r"schedule\(0\) returned a negative value"):
+        train_digits(lambda t: -0.1, epochs=1)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\)"):
+        train_digits(0.1, momentum=lambda t: 1.5, epochs=1)
+    with pytest.raises(ValueError, match="n_classes"):
+        train(Xtr, ytr, Xva, yva, 0.1, n_classes=3)
     with pytest.raises(ValueError, match="step_per"):
         train_digits(0.1, step_per="sample")
     with pytest.raises(ValueError, match="momentum"):

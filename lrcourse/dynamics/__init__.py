@@ -6,6 +6,8 @@ module             what it holds
 ``problems``       the exercise quadratic, condition-number quadratics, logistic loss, your own loss
 ``simulate``       noisy SGD / momentum / weight decay for thousands of runs at once, common random numbers
 ``metric_loop``    epoch-by-epoch simulation feeding a metric-driven scheduler (plateau, validation restarts)
+``sgd_options``    the simulation's keyword arguments as one validated ``SimulationOptions``
+``sgd_engine``     the vectorized loop behind ``simulate``: gradients and noise, momentum, divergence, recording
 ``diffusion``      the Ornstein-Uhlenbeck (SDE) variance, the noise scale ``lr/B``, linear scaling
 ``mechanics``      the energy of momentum SGD and the step size beyond which a step injects energy
 ``nesterov``       Nesterov's stability region and the critically damped learning-rate/momentum schedule

@@ -41,7 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
-from .problems import ScalarQuadratic, _check_rng
+from ..schedules.base import user_number, user_values
+from .problems import ScalarQuadratic
 from .simulate import lr_array, simulate_sgd
 
 __all__ = [
@@ -58,11 +59,13 @@ __all__ = [
 ]
 
 
+@check.finite_result("a and sigma")
 def stationary_variance(a: float, sigma: float) -> float:
     r"""Limit :math:`\sigma^2 / (2a)` of the OU variance under a schedule with :math:`\int\eta = \infty`."""
     return check.nonnegative("sigma", sigma) ** 2 / (2 * check.positive("a", a))
 
 
+@check.finite_result("a, sigma, lr0, beta and v0")
 def ou_variance_hyperbolic(T, *, a: float, sigma: float, lr0: float, beta: float, v0: float = 0.0):
     r"""Exact OU variance at time ``T`` under :math:`\eta(t) = \eta_0/(1+\beta t)`.
 
@@ -98,9 +101,10 @@ def ou_variance_hyperbolic(T, *, a: float, sigma: float, lr0: float, beta: float
     else:
         factor = (1 + beta * t) ** (-2 * a * lr0 / beta)
     out = (v0 - s_inf) * factor + s_inf
-    return float(out) if scalar else out
+    return out[()] if scalar else out
 
 
+@check.finite_result("a, sigma, v0 and the schedule")
 def ou_variance(schedule, T, *, a: float, sigma: float, v0: float = 0.0, method: str = "exact"):
     r"""OU variance at time(s) ``T`` for any schedule :math:`\eta(t)` of continuous time.
 
@@ -125,7 +129,9 @@ def ou_variance(schedule, T, *, a: float, sigma: float, v0: float = 0.0, method:
     sigma = check.nonnegative("sigma", sigma)
     v0 = check.nonnegative("v0", v0)
     check.choice("method", method, ("exact", "ode"))
-    eta = lambda s: float(schedule(s))  # noqa: E731 - a scalar view for scipy
+    def eta(s):  # a checked scalar view for scipy
+        return user_number(schedule, s, "schedule")
+
     flat = t.ravel()
     if method == "exact":
         s_inf = sigma**2 / (2 * a)
@@ -146,9 +152,10 @@ def ou_variance(schedule, T, *, a: float, sigma: float, v0: float = 0.0, method:
                             t_eval=np.sort(np.unique(flat)), rtol=1e-10, atol=1e-13)
             out = np.interp(flat, sol.t, sol.y[0])
     out = out.reshape(t.shape)
-    return float(out) if scalar else out
+    return out[()] if scalar else out
 
 
+@check.finite_result("the schedule, a, noise_sd and v0 (the recursion diverges)")
 def sgd_variance(schedule, steps: int, *, a: float, noise_sd, v0: float = 0.0) -> np.ndarray:
     r"""Exact variance of discrete SGD with Gaussian gradient noise on :math:`\tfrac a2(\theta-\theta^\star)^2`.
 
@@ -284,21 +291,25 @@ def monte_carlo_variance(schedule, T: float, *, a: float, sigma: float, v0: floa
     record_every : int
         Keep every k-th step.
     """
-    _check_rng(rng)
+    check.generator("rng", rng)
     T = check.positive("T", T)
     dt = check.positive("dt", dt)
     a = check.positive("a", a)
     sigma = check.nonnegative("sigma", sigma)
     v0 = check.nonnegative("v0", v0)
     runs = check.integer("runs", runs, minimum=2)
-    steps = max(1, int(round(T / dt)))
+    check.loop_length("T / dt", T / dt, "simulation steps")
+    steps = max(1, round(T / dt))
     times = np.arange(steps) * dt
     check.function("schedule", schedule)
-    eta = np.asarray(schedule(times), dtype=np.float64)
-    if eta.shape != (steps,) or not np.all(np.isfinite(eta)) or np.any(eta <= 0):
-        raise ValueError("schedule must give a finite, positive learning rate at every time")
+    eta = user_values(schedule, times, "schedule", vectorized=None)
+    if np.any(eta <= 0):
+        raise ValueError("schedule must give a positive learning rate at every time")
     lr = eta * dt
-    sd = sigma / np.sqrt(lr)
+    with np.errstate(over="ignore"):
+        sd = sigma / np.sqrt(lr)
+    if not np.all(np.isfinite(sd)):
+        raise ValueError("sigma / sqrt(eta(t) dt) overflows: sigma is too large for this schedule and dt")
     problem = ScalarQuadratic(curvature=a, center=theta_star)
     theta0 = theta_star + np.sqrt(v0) * rng.standard_normal(runs)
     res = simulate_sgd(problem, lr, steps, runs=runs, theta0=theta0, noise_sd=sd, rng=rng,
@@ -311,21 +322,23 @@ def monte_carlo_variance(schedule, T: float, *, a: float, sigma: float, v0: floa
                          discrete=discrete, continuous=np.asarray(continuous))
 
 
+@check.finite_result("lr")
 def noise_scale(lr, batch_size):
     r"""The SGD noise scale :math:`g = \eta / B` (works element-wise on arrays).
 
     The update's variance grows like :math:`\eta^2/B`; at fixed :math:`g` the dynamics look alike.
+
+    Examples
+    --------
+    >>> noise_scale(0.1, 32) == noise_scale(0.2, 64)
+    True
     """
-    lr_arr = check.array("lr", lr)
-    b = check.array("batch_size", batch_size)
-    if np.any(lr_arr < 0):
-        raise ValueError("lr must be >= 0")
-    if np.any(b < 1) or np.any(b != np.round(b)):
-        raise ValueError("batch_size must be a positive integer")
-    out = lr_arr / b
-    return float(out) if out.ndim == 0 else out
+    lr_arr = check.in_range_array("lr", lr, 0.0)
+    b = _batch_sizes("batch_size", batch_size)
+    return lr_arr / b
 
 
+@check.finite_result("lr and new_batch_size")
 def linear_scaling_rule(lr: float, batch_size: int, new_batch_size: int) -> float:
     r"""Learning rate for a new batch size that keeps :math:`\eta/B` fixed: :math:`\eta' = \eta\,B'/B`."""
     lr = check.positive("lr", lr)
@@ -334,10 +347,21 @@ def linear_scaling_rule(lr: float, batch_size: int, new_batch_size: int) -> floa
     return lr * B2 / B
 
 
+@check.finite_result("g and batch_sizes")
 def constant_noise_lr(g: float, batch_sizes) -> np.ndarray:
-    r"""Learning-rate schedule :math:`\eta_t = g\,B_t` that holds the noise scale at ``g`` while the batch grows."""
+    r"""Learning-rate schedule :math:`\eta_t = g\,B_t` that holds the noise scale at ``g`` while the batch grows.
+
+    Examples
+    --------
+    >>> constant_noise_lr(0.001, [32, 64, 128])
+    array([0.032, 0.064, 0.128])
+    """
     g = check.positive("g", g)
-    b = check.array("batch_sizes", batch_sizes, ndim=1, min_size=1)
+    return g * _batch_sizes("batch_sizes", batch_sizes, ndim=1)
+
+
+def _batch_sizes(name: str, values, ndim: int | None = None) -> np.ndarray:
+    b = check.array(name, values, ndim=ndim, min_size=1)
     if np.any(b < 1) or np.any(b != np.round(b)):
-        raise ValueError("batch_sizes must be positive integers")
-    return g * b
+        raise ValueError(f"{name} must be positive integers")
+    return b

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
-from .problems import LogisticLoss, _check_rng, _labels_pm1
+from .problems import LogisticLoss, labels_pm1
 from .simulate import simulate_sgd
 
 __all__ = ["separable_data", "max_margin_direction", "angle_between", "ImplicitBiasPath", "implicit_bias_path"]
@@ -46,9 +46,10 @@ def separable_data(n: int, dim: int = 2, *, rng, margin: float = 0.2, scale: flo
     """
     n = check.integer("n", n, minimum=2)
     dim = check.integer("dim", dim, minimum=1)
-    _check_rng(rng)
+    check.memory("n and dim", 3 * 8.0 * n * dim, f"{n:,} points in {dim} dimensions")
+    check.generator("rng", rng)
     margin = check.nonnegative("margin", margin)
-    scale = check.positive("scale", scale)
+    scale = check.in_range("scale", check.positive("scale", scale), 0.0, 1e150)  # room for squares
     if margin >= 3 * scale:
         raise ValueError("margin must be smaller than 3 * scale (otherwise almost every point is rejected)")
     u = rng.standard_normal(dim)
@@ -73,7 +74,7 @@ def max_margin_direction(X, y, *, C: float = 1e5) -> np.ndarray:
     from sklearn.svm import LinearSVC
 
     X = check.array("X", X, ndim=2, min_size=1)
-    y = _labels_pm1(y, X.shape[0])
+    y = labels_pm1(y, X.shape[0])
     C = check.positive("C", C)
     svc = LinearSVC(C=C, loss="hinge", fit_intercept=False, dual=True, tol=1e-10, max_iter=1_000_000)
     import warnings
@@ -93,6 +94,8 @@ def angle_between(w, ref, *, degrees: bool = False):
     r"""Angle :math:`\arccos\bigl(w^\top r / (\|w\|\|r\|)\bigr)` for one vector or each row of ``w``."""
     w = check.array("w", w)
     ref = check.array("ref", ref, ndim=1)
+    if w.ndim not in (1, 2):
+        raise ValueError(f"w must be one vector or a stack of vectors (1-D or 2-D), got shape {w.shape}")
     if w.shape[-1] != ref.shape[0]:
         raise ValueError(f"w and ref must have the same length, got {w.shape} and {ref.shape}")
     nw = np.linalg.norm(w, axis=-1)
@@ -151,8 +154,8 @@ def implicit_bias_path(X, y, schedule, steps: int, *, w0=None, record_every: int
     w = res.theta[0]
     norm = np.linalg.norm(w, axis=1)
     safe = np.where(norm > 0, norm, 1.0)
-    margin = np.min((w @ problem._Xy.T) / safe[:, None], axis=1)
+    margin = np.min(problem.margins(w) / safe[:, None], axis=1)
     with np.errstate(invalid="ignore"):
         ang = np.where(norm > 0, np.arccos(np.clip((w @ ref) / safe, -1, 1)), np.nan)
     return ImplicitBiasPath(steps=res.steps, w=w, angle=ang, norm=norm, loss=res.loss[0], margin=margin,
-                            svm_direction=ref, svm_margin=float(np.min(problem._Xy @ ref)))
+                            svm_direction=ref, svm_margin=float(np.min(problem.margins(ref))))

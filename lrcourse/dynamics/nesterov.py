@@ -53,25 +53,23 @@ __all__ = [
 
 
 def _mu(momentum):
-    mu = check.array("momentum", momentum)
-    if np.any((mu < 0) | (mu >= 1)):
-        raise ValueError("momentum must be in [0, 1)")
-    return mu
+    return check.in_range_array("momentum", momentum, 0.0, 1.0, high_open=True)
 
 
 def _lr(lr):
-    e = check.array("lr", lr)
-    if np.any(e < 0):
-        raise ValueError("lr must be >= 0")
-    return e
+    return check.in_range_array("lr", lr, 0.0)
 
 
-def _out(x):
-    return float(x) if np.ndim(x) == 0 else x
-
-
+@check.finite_result("lr and curvature")
 def nesterov_iteration_matrix(lr, momentum, curvature: float) -> np.ndarray:
-    r"""The 2x2 matrix :math:`M` above; broadcasts, returning shape ``(..., 2, 2)``."""
+    r"""The 2x2 matrix :math:`M` above; broadcasts, returning shape ``(..., 2, 2)``.
+
+    Examples
+    --------
+    >>> nesterov_iteration_matrix(0.5, 0.5, curvature=1.0)
+    array([[ 0.75, -0.25],
+           [ 1.  ,  0.  ]])
+    """
     h = _lr(lr) * check.positive("curvature", curvature)
     mu = _mu(momentum)
     h, mu = np.broadcast_arrays(h, mu)
@@ -82,21 +80,34 @@ def nesterov_iteration_matrix(lr, momentum, curvature: float) -> np.ndarray:
     return M
 
 
+@check.finite_result("lr and curvature")
 def nesterov_spectral_radius(lr, momentum, curvature: float):
-    r""":math:`\rho(M)`, the asymptotic contraction factor per step (from the characteristic roots)."""
+    r""":math:`\rho(M)`, the asymptotic contraction factor per step (from the characteristic roots).
+
+    Examples
+    --------
+    >>> nesterov_spectral_radius(0.25, 0.0, curvature=2.0)  # plain gradient descent: |1 - lr * curvature|
+    0.5
+    """
     h = _lr(lr) * check.positive("curvature", curvature)
     mu = _mu(momentum)
     b = (1 - h) * (1 + mu)
     c = (1 - h) * mu
     disc = np.sqrt((b * b - 4 * c).astype(complex))
-    rho = np.maximum(np.abs((b + disc) / 2), np.abs((b - disc) / 2))
-    return _out(rho)
+    return np.maximum(np.abs((b + disc) / 2), np.abs((b - disc) / 2))
 
 
+@check.finite_result("curvature")
 def nesterov_max_lr(momentum, curvature: float):
-    r"""Largest stable step :math:`\frac{2(1+\mu)}{\lambda(1+2\mu)}` (exclusive)."""
+    r"""Largest stable step :math:`\frac{2(1+\mu)}{\lambda(1+2\mu)}` (exclusive).
+
+    Examples
+    --------
+    >>> nesterov_max_lr(0.0, curvature=1.0)  # gradient descent's 2 / lambda
+    2.0
+    """
     mu = _mu(momentum)
-    return _out(2 * (1 + mu) / ((1 + 2 * mu) * check.positive("curvature", curvature)))
+    return 2 * (1 + mu) / ((1 + 2 * mu) * check.positive("curvature", curvature))
 
 
 def nesterov_stable(lr, momentum, curvature: float):
@@ -106,10 +117,17 @@ def nesterov_stable(lr, momentum, curvature: float):
     return bool(out) if np.ndim(out) == 0 else out
 
 
+@check.finite_result("curvature")
 def critical_damping_lr(momentum, curvature: float):
-    r"""Critically damped step :math:`\eta = \frac1\lambda\bigl(\frac{1-\mu}{1+\mu}\bigr)^2` (element-wise)."""
+    r"""Critically damped step :math:`\eta = \frac1\lambda\bigl(\frac{1-\mu}{1+\mu}\bigr)^2` (element-wise).
+
+    Examples
+    --------
+    >>> critical_damping_lr(0.0, curvature=4.0)  # no momentum: the Newton step 1 / lambda
+    0.25
+    """
     mu = _mu(momentum)
-    return _out(((1 - mu) / (1 + mu)) ** 2 / check.positive("curvature", curvature))
+    return ((1 - mu) / (1 + mu)) ** 2 / check.positive("curvature", curvature)
 
 
 def critically_damped_schedule(momentum, curvature: float) -> FunctionSchedule:

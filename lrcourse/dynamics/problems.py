@@ -20,6 +20,8 @@ uses for mini-batch noise (``simulate_sgd(..., batch_size=B)``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _validate as check
@@ -62,14 +64,28 @@ class Problem:
         return () if self.dim is None else (self.dim,)
 
     def loss(self, theta) -> np.ndarray:  # pragma: no cover - abstract
+        """The loss of each run of the stack ``theta``, shape ``(R,)``."""
         raise NotImplementedError
 
     def grad(self, theta) -> np.ndarray:  # pragma: no cover - abstract
+        """The gradient of each run, the shape of ``theta``."""
         raise NotImplementedError
 
     def batch_grad(self, theta, idx) -> np.ndarray:
         """Mean gradient over the samples ``idx`` (shape ``(R, B)``) of each run."""
         raise TypeError(f"{type(self).__name__} is not a finite sum: it cannot sample mini-batches")
+
+    def loss_unchecked(self, theta: np.ndarray) -> np.ndarray:
+        """:meth:`loss` of a stack the caller has already validated (float64, shape ``(R, *param_shape)``).
+
+        The simulation engine calls this at every recorded step; a problem whose :meth:`loss` spends
+        time checking its input overrides it with the bare formula.
+        """
+        return self.loss(theta)
+
+    def grad_unchecked(self, theta: np.ndarray) -> np.ndarray:
+        """:meth:`grad` of an already validated stack, the engine's fast path (see :meth:`loss_unchecked`)."""
+        return self.grad(theta)
 
     def default_theta0(self) -> np.ndarray:
         """Where a simulation starts when ``theta0`` is not given: the origin."""
@@ -114,17 +130,16 @@ class ScalarQuadratic(Problem):
         self.min_loss = 0.0
 
     def loss(self, theta):
-        d = self._theta(theta) - self.center
-        return 0.5 * self.curvature * d * d
+        return self.loss_unchecked(self._theta(theta))
 
     def grad(self, theta):
-        return self.curvature * (self._theta(theta) - self.center)
+        return self.grad_unchecked(self._theta(theta))
 
-    def _loss_fast(self, theta):
+    def loss_unchecked(self, theta):
         d = theta - self.center
         return 0.5 * self.curvature * d * d
 
-    def _grad_fast(self, theta):
+    def grad_unchecked(self, theta):
         return self.curvature * (theta - self.center)
 
     def __repr__(self):
@@ -205,7 +220,10 @@ class Quadratic(Problem):
         if kappa < 1:
             raise ValueError(f"condition_number must be >= 1, got {kappa!r}")
         dim = check.integer("dim", dim, minimum=1)
+        check.memory("dim", 3 * 8.0 * dim * dim, f"a {dim} x {dim} matrix (and its rotation)")
         m = check.positive("smallest", smallest)
+        if not math.isfinite(m * kappa):
+            raise ValueError(f"smallest * condition_number must be finite, got {m!r} * {kappa!r}")
         check.choice("spacing", spacing, ("geometric", "linear"))
         if spacing == "geometric":
             lam = np.geomspace(m, m * kappa, dim)
@@ -214,7 +232,7 @@ class Quadratic(Problem):
         if rng is None:
             A = np.diag(lam)
         else:
-            _check_rng(rng)
+            check.generator("rng", rng)
             Q, R = np.linalg.qr(rng.standard_normal((dim, dim)))
             Q = Q * np.sign(np.diag(R))  # Haar-distributed rotation
             A = (Q * lam) @ Q.T
@@ -224,24 +242,23 @@ class Quadratic(Problem):
         return cls(A, A @ star)
 
     def loss(self, theta):
-        theta = self._theta(theta)
-        return 0.5 * np.einsum("ri,ri->r", theta, theta @ self.A) - theta @ self.b
+        return self.loss_unchecked(self._theta(theta))
 
     def grad(self, theta):
-        theta = self._theta(theta)
+        return self.grad_unchecked(self._theta(theta))
+
+    def loss_unchecked(self, theta):
+        return 0.5 * np.einsum("ri,ri->r", theta, theta @ self.A) - theta @ self.b
+
+    def grad_unchecked(self, theta):
         return theta @ self.A - self.b
 
     def __repr__(self):
         return f"Quadratic(dim={self.dim}, condition_number={self.condition_number:.3g})"
 
 
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
-
-
-def _labels_pm1(y, n):
+def labels_pm1(y, n: int) -> np.ndarray:
+    """Binary labels ``y`` (one per row of an ``n``-row ``X``, in ``{0, 1}`` or ``{-1, +1}``) as ``-1.0/+1.0``."""
     y = check.array("y", y, ndim=1)
     if y.shape != (n,):
         raise ValueError(f"y must have one label per row of X ({n}), got shape {y.shape}")
@@ -278,7 +295,7 @@ class LogisticLoss(Problem):
     def __init__(self, X, y, l2: float = 0.0):
         X = check.array("X", X, ndim=2, min_size=1)
         self.X = X
-        self.y = _labels_pm1(y, X.shape[0])
+        self.y = labels_pm1(y, X.shape[0])
         self.l2 = check.nonnegative("l2", l2)
         self.dim = X.shape[1]
         self.n_samples = X.shape[0]
@@ -293,6 +310,10 @@ class LogisticLoss(Problem):
         w = self._theta(theta)
         weights = _sigmoid(-(w @ self._Xy.T))  # (R, n)
         return -(weights @ self._Xy) / self.n_samples + self.l2 * w
+
+    def margins(self, theta) -> np.ndarray:
+        r"""Signed margins :math:`y_i\, x_i^\top w` of every sample for each run, shape ``(R, n)``."""
+        return self._theta(theta) @ self._Xy.T
 
     def batch_grad(self, theta, idx):
         w = self._theta(theta)
@@ -342,7 +363,7 @@ class FunctionProblem(Problem):
         self._loss = check.function("loss", loss)
         self._grad = check.function("grad", grad)
         self.dim = None if dim is None else check.integer("dim", dim, minimum=1)
-        self.vectorized = bool(vectorized)
+        self.vectorized = check.flag("vectorized", vectorized)
         self.minimizer = minimizer
         self.min_loss = None if min_loss is None else check.real("min_loss", min_loss)
 
@@ -399,19 +420,29 @@ class SampledQuadratic(ScalarQuadratic):
 
     def __init__(self, centers, curvature: float = 2.0):
         c = check.array("centers", centers, ndim=1, min_size=2)
-        super().__init__(curvature=curvature, center=float(c.mean()))
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, spread = float(c.mean()), float(c.std())
+        if not (math.isfinite(mean) and math.isfinite(spread)):
+            raise ValueError("centers are too large: their mean or spread overflows the float range")
+        super().__init__(curvature=curvature, center=mean)
         self.centers = c
         self.n_samples = c.size
-        self.spread = float(c.std())
+        self.spread = spread
 
     @classmethod
     def random(cls, n: int, *, rng, center: float = 3.0, spread: float = 1.0, curvature: float = 2.0):
         """``n`` centers drawn from :math:`N(0,1)`, standardized to mean ``center`` and std ``spread`` exactly."""
         n = check.integer("n", n, minimum=2)
-        _check_rng(rng)
+        check.memory("n", 8.0 * n, f"{n:,} centers")
+        check.generator("rng", rng)
+        center, spread = check.real("center", center), check.nonnegative("spread", spread)
         z = rng.standard_normal(n)
         z = (z - z.mean()) / z.std()
-        return cls(check.real("center", center) + check.nonnegative("spread", spread) * z, curvature=curvature)
+        with np.errstate(over="ignore"):
+            centers = center + spread * z
+        if not np.all(np.isfinite(centers)):
+            raise ValueError(f"center={center:g} and spread={spread:g} give centers beyond the float range")
+        return cls(centers, curvature=curvature)
 
     def batch_noise_variance(self, batch_size: int, *, replace: bool = False) -> float:
         """Exact variance of the mini-batch gradient noise for batch size ``B`` (see the class formula)."""

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _validate as check
-from ..schedules.base import Schedule
-from .problems import Problem, _check_rng
+from ..schedules.base import Schedule, user_values
+from .sgd_engine import run_sgd
+from .sgd_options import SimulationOptions
 
 __all__ = ["SGDResult", "Comparison", "DivergenceWarning", "simulate_sgd", "compare_schedules", "lr_array",
            "standard_normal_draws", "standard_schedules"]
@@ -87,10 +88,12 @@ class SGDResult:
 
     @property
     def runs(self) -> int:
+        """Number of runs."""
         return self.loss.shape[0]
 
     @property
     def n_diverged(self) -> int:
+        """Number of runs stopped because they diverged."""
         return int(self.diverged.sum())
 
     def summary(self) -> dict:
@@ -128,6 +131,7 @@ class Comparison:
         return "\n".join(lines)
 
     def to_csv(self, path) -> None:
+        """Write the summary table to ``path`` as CSV, one row per schedule."""
         with open(path, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=self.COLUMNS)
             writer.writeheader()
@@ -165,9 +169,11 @@ def standard_normal_draws(rng, runs: int, steps: int, shape: tuple = ()) -> np.n
     The engine consumes the generator step-major (all runs of step 0, then step 1, ...), so that it
     can draw in blocks. Returns shape ``(runs, steps, *shape)``.
     """
-    _check_rng(rng)
+    check.generator("rng", rng)
     runs = check.integer("runs", runs, minimum=1)
     steps = check.integer("steps", steps, minimum=1)
+    shape = tuple(check.integer(f"shape[{i}]", n, minimum=1) for i, n in enumerate(shape))
+    check.memory("runs and steps", 8.0 * runs * steps * math.prod(shape), "the draws")
     return np.moveaxis(rng.standard_normal((steps, runs, *tuple(shape))), 0, 1)
 
 
@@ -177,24 +183,18 @@ def lr_array(schedule, steps: int, name: str = "schedule") -> np.ndarray:
     Raises ``ValueError`` for a wrong length or for non-finite or negative values.
     """
     steps = check.integer("steps", steps, minimum=1)
+    check.loop_length("steps", steps, "learning rates")
     t = np.arange(steps, dtype=np.float64)
     if isinstance(schedule, Schedule):
         lr = np.asarray(schedule(t), dtype=np.float64)
     elif callable(schedule):
-        try:
-            lr = np.asarray(schedule(t), dtype=np.float64)
-        except Exception:
-            lr = np.array([float(schedule(int(s))) for s in range(steps)])
-        if lr.ndim == 0:
-            lr = np.array([float(schedule(int(s))) for s in range(steps)])
+        lr = user_values(schedule, t, name, vectorized=None)
     elif np.ndim(schedule) == 0:
         lr = np.full(steps, check.real(name, schedule, allow_inf=True))
     else:
         lr = check.array(name, schedule, ndim=1, finite=False)
         if lr.shape != (steps,):
             raise ValueError(f"{name} must hold one learning rate per step ({steps}), got shape {lr.shape}")
-    if lr.shape != (steps,):
-        raise ValueError(f"{name} must give one learning rate per step ({steps}), got shape {lr.shape}")
     if not np.all(np.isfinite(lr)):
         raise ValueError(f"{name} gives non-finite learning rate(s) (first at step {int(np.argmin(np.isfinite(lr)))})")
     if np.any(lr < 0):
@@ -215,10 +215,12 @@ def simulate_sgd(problem, schedule, steps: int, *, runs: int | None = None, thet
     schedule : Schedule, callable, float or array of shape (steps,)
         The learning rates :math:`\eta_t`.
     steps : int
-        Number of updates :math:`T`.
+        Number of updates :math:`T`, at most ``lrcourse._validate.LOOP_LIMIT`` (ten million).
     runs : int, optional
         Independent runs (seeds), stacked on the leading axis of every output; by default taken
-        from a per-run ``theta0`` or from ``noise``, else 1.
+        from a per-run ``theta0`` or from ``noise``, else 1. A simulation whose recorded arrays
+        would exceed ``lrcourse._validate.MEMORY_BUDGET`` (2 GiB) is refused with a ``ValueError``
+        naming ``runs`` and ``steps`` (record less with ``record_every`` or ``keep_theta=False``).
     theta0 : float or array, optional
         Start: one parameter vector for all runs or one per run, shape ``(runs[, dim])``; by default
         ``problem.default_theta0()``.
@@ -263,13 +265,10 @@ def simulate_sgd(problem, schedule, steps: int, *, runs: int | None = None, thet
     >>> res.loss.shape
     (1000, 151)
     """
-    lrs = lr_array(schedule, steps)[None]
-    out = _simulate_many(problem, lrs, steps, runs=runs, theta0=theta0, noise_sd=noise_sd, batch_size=batch_size,
-                         replace=replace, rng=rng, noise=noise, momentum=momentum, nesterov=nesterov,
-                         weight_decay=weight_decay, decoupled=decoupled, record_every=record_every,
-                         keep_theta=keep_theta, max_abs=max_abs, progress=progress)
-    _warn_divergence({"schedule": out[0]})
-    return out[0]
+    options = SimulationOptions.from_call(problem, steps, 1, locals())  # the keyword arguments of this call
+    result = _simulate_many(lr_array(schedule, steps)[None], options)[0]
+    _warn_divergence({"schedule": result})
+    return result
 
 
 def compare_schedules(problem, schedules: dict, steps: int, runs: int, *, rng=None, noise=None, noise_sd=None,
@@ -293,12 +292,9 @@ def compare_schedules(problem, schedules: dict, steps: int, runs: int, *, rng=No
     if not isinstance(schedules, dict) or not schedules:
         raise TypeError("schedules must be a non-empty dict {name: schedule}")
     names = [str(k) for k in schedules]
+    options = SimulationOptions.from_call(problem, steps, len(schedules), locals())  # this call's keywords
     lrs = np.stack([lr_array(s, steps, name=f"schedules[{k!r}]") for k, s in schedules.items()])
-    out = _simulate_many(problem, lrs, steps, runs=runs, theta0=theta0, noise_sd=noise_sd, batch_size=batch_size,
-                         replace=replace, rng=rng, noise=noise, momentum=momentum, nesterov=nesterov,
-                         weight_decay=weight_decay, decoupled=decoupled, record_every=record_every,
-                         keep_theta=keep_theta, max_abs=max_abs, progress=progress)
-    results = dict(zip(names, out))
+    results = dict(zip(names, _simulate_many(lrs, options)))
     _warn_divergence(results)
     table = [dict(schedule=name, **res.summary()) for name, res in results.items()]
     return Comparison(results=results, table=table)
@@ -313,215 +309,24 @@ def _warn_divergence(results: dict) -> None:
                       stacklevel=3)
 
 
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n=1):
-        pass
-
-
-def _progress_bar(total, enabled):
-    """A tqdm bar over steps, or a no-op (tqdm is not even imported when progress is off)."""
-    if not enabled:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="SGD steps", leave=False)
-
-
-def _infer_runs(problem, theta0, noise) -> int:
-    """Number of runs implied by a per-run ``theta0`` or by explicit noise; 1 otherwise."""
-    if theta0 is not None and np.ndim(theta0) == len(problem.param_shape) + 1:
-        return int(np.shape(theta0)[0])
-    if noise is not None and np.ndim(noise) >= 2:
-        return int(np.shape(noise)[0])
-    return 1
-
-
-def _noise_spec(problem, steps, runs, noise_sd, batch_size, replace, rng, noise):
-    """Validate the noise arguments; return (kind, sd array or None, noise array or None, batch size)."""
-    if noise_sd is not None and batch_size is not None:
-        raise ValueError("give either noise_sd (additive noise) or batch_size (mini-batch noise), not both")
-    if rng is not None and noise is not None:
-        raise ValueError("give either rng or explicit noise draws, not both")
-    if rng is not None:
-        _check_rng(rng)
-    shape = problem.param_shape
-    if batch_size is not None:
-        B = check.integer("batch_size", batch_size, minimum=1)
-        if problem.n_samples is None:
-            raise TypeError(f"batch_size needs a finite-sum problem (with n_samples); {problem!r} has none")
-        if not replace and B > problem.n_samples:
-            raise ValueError(f"batch_size ({B}) is larger than the data ({problem.n_samples} samples)")
-        if rng is None:
-            raise ValueError("mini-batch sampling needs rng (a numpy.random.Generator)")
-        return "batch", None, None, B
-    if noise_sd is None:
-        if noise is not None:
-            raise ValueError("explicit noise needs noise_sd (the gradient-noise standard deviation)")
-        return "none", None, None, None
-    sd = check.per_step("noise_sd", noise_sd, steps)
-    want = (runs, steps, *shape)
-    if noise is None:
-        if rng is None:
-            raise ValueError("noise_sd needs rng (a numpy.random.Generator) or explicit noise draws")
-        xi = None  # drawn step-major in blocks inside the loop, see standard_normal_draws
-    else:
-        xi = check.array("noise", noise)
-        if xi.shape != want:
-            raise ValueError(f"noise must have shape (runs, steps{', dim' if shape else ''}) = {want}, got {xi.shape}")
-    return "gauss", sd, xi, None
-
-
-def _simulate_many(problem, lrs, steps, *, runs, theta0, noise_sd, batch_size, replace, rng, noise, momentum,
-                   nesterov, weight_decay, decoupled, record_every, keep_theta, max_abs, progress):
-    """Core loop: ``lrs`` has shape (S, T); returns one SGDResult per row."""
-    if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be an lrcourse Problem (see lrcourse.dynamics.problems.FunctionProblem), "
-                        f"got {type(problem).__name__}")
-    steps = check.integer("steps", steps, minimum=1)
-    if runs is None:
-        runs = _infer_runs(problem, theta0, noise)
-    runs = check.integer("runs", runs, minimum=1)
-    mu = check.in_range("momentum", momentum, 0.0, 1.0, high_open=True)
-    wd = check.nonnegative("weight_decay", weight_decay)
-    every = check.integer("record_every", record_every, minimum=1)
-    max_abs = check.positive("max_abs", max_abs)
-    if nesterov and mu == 0:
-        raise ValueError("nesterov=True needs momentum > 0")
-    kind, sd, xi, B = _noise_spec(problem, steps, runs, noise_sd, batch_size, replace, rng, noise)
-
-    shape = problem.param_shape
-    S = lrs.shape[0]
-    trail = (1,) * len(shape)
-    start = problem.default_theta0() if theta0 is None else theta0
-    start = np.asarray(check.array("theta0", start), dtype=np.float64)
-    if start.shape == shape:
-        start = np.broadcast_to(start, (runs, *shape))
-    elif start.shape != (runs, *shape):
-        raise ValueError(f"theta0 must have shape {shape or '()'} or {(runs, *shape)}, got {start.shape}")
-    theta = np.empty((S, runs, *shape))
-    theta[...] = start
-    cand = np.empty_like(theta)
-    buf = np.empty_like(theta)
-    v = np.zeros_like(theta) if mu > 0 else None
-    flat = (S * runs, *shape)
-
-    grad_fn = getattr(problem, "_grad_fast", problem.grad)
-    loss_fn = getattr(problem, "_loss_fast", problem.loss)
-    lr_t = np.ascontiguousarray(lrs.T).reshape(steps, S, 1, *trail)
-    shrink = (1.0 - lr_t * wd) if (wd and decoupled) else None
-
-    rec = np.zeros(steps + 1, dtype=bool)
-    rec[::every] = True
-    rec[-1] = True
-    rec_steps = np.flatnonzero(rec)
-    losses = np.empty((rec_steps.size, S, runs))
-    thetas = np.empty((rec_steps.size, S, runs, *shape)) if keep_theta else None
-    losses[0] = loss_fn(theta.reshape(flat)).reshape(S, runs)
-    if keep_theta:
-        thetas[0] = theta
-    k_rec = 1
-
-    frozen = np.zeros((S, runs), dtype=bool)
-    frozen_b = frozen.reshape(S, runs, *trail)
-    diverged_at = np.full((S, runs), -1, dtype=np.int64)
-    any_frozen = False
-
-    block = max(1, min(steps, 2_000_000 // max(1, runs * max(1, math.prod(shape)))))
-    xi_block, block_start = None, -block
-    perm, batches_per_epoch = None, 0
-    if kind == "batch" and not replace:
-        batches_per_epoch = problem.n_samples // B
-        base = np.broadcast_to(np.arange(problem.n_samples), (runs, problem.n_samples))
-
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _progress_bar(steps, progress) as bar:
-        for t in range(steps):
-            th_flat = theta.reshape(flat)
-            if kind == "batch":
-                if replace:
-                    idx = rng.integers(0, problem.n_samples, size=(runs, B))
-                else:
-                    k = t % batches_per_epoch
-                    if k == 0:
-                        perm = rng.permuted(base, axis=1)
-                    idx = perm[:, k * B:(k + 1) * B]
-                if S > 1:
-                    idx = np.tile(idx, (S, 1))
-                g = np.asarray(problem.batch_grad(th_flat, idx), dtype=np.float64).reshape(theta.shape)
-            else:
-                g = np.asarray(grad_fn(th_flat), dtype=np.float64).reshape(theta.shape)
-                if kind == "gauss":
-                    if t - block_start >= block:
-                        block_start = t
-                        stop = min(steps, t + block)
-                        if xi is None:
-                            xi_block = rng.standard_normal((stop - t, runs, *shape))
-                            xi_block *= sd[t:stop].reshape(-1, 1, *trail)
-                        else:  # a fresh step-major block; never scale the caller's array in place
-                            xi_block = np.empty((stop - t, runs, *shape))
-                            np.multiply(np.moveaxis(xi[:, t:stop], 1, 0), sd[t:stop].reshape(-1, 1, *trail),
-                                        out=xi_block)
-                    g += xi_block[t - block_start]
-            if wd and not decoupled:
-                g += wd * theta
-            if v is not None:
-                v *= mu
-                v += g
-                if nesterov:
-                    g += mu * v
-                    d = g
-                else:
-                    d = v
-            else:
-                d = g
-            np.multiply(lr_t[t], d, out=buf)
-            if shrink is not None:
-                np.multiply(theta, shrink[t], out=cand)
-                cand -= buf
-            else:
-                np.subtract(theta, buf, out=cand)
-            if any_frozen:
-                np.copyto(cand, theta, where=frozen_b)
-            if not (cand.max() <= max_abs and cand.min() >= -max_abs):  # also true for NaN
-                bad = ~(np.abs(cand) <= max_abs)
-                if shape:
-                    bad = bad.any(axis=tuple(range(2, 2 + len(shape))))
-                new = bad & ~frozen
-                diverged_at[new] = t
-                frozen |= new
-                any_frozen = True
-                np.copyto(cand, theta, where=frozen_b)
-                if v is not None:
-                    v[frozen] = 0.0
-            theta, cand = cand, theta
-            if rec[t + 1]:
-                losses[k_rec] = loss_fn(theta.reshape(flat)).reshape(S, runs)
-                if keep_theta:
-                    thetas[k_rec] = theta
-                k_rec += 1
-            bar.update(1)
-
+def _simulate_many(lrs: np.ndarray, options: SimulationOptions) -> list[SGDResult]:
+    """One :class:`SGDResult` per row of ``lrs`` (shape ``(S, steps)``), all from one run of the engine."""
+    out = run_sgd(lrs, options)
     results = []
-    for s in range(S):
-        lr = lrs[s].copy()
-        eff = lr * wd
-        prod = np.concatenate([[1.0], np.cumprod(1.0 - eff)])
+    for s, lr in enumerate(lrs):
+        with np.errstate(over="ignore"):  # lr * weight_decay > 1 can make the product huge: reported as is
+            eff = lr * options.weight_decay
+            decay_product = np.concatenate([[1.0], np.cumprod(1.0 - eff)])
         results.append(SGDResult(
-            theta=None if thetas is None else np.moveaxis(thetas[:, s], 0, 1),
-            loss=losses[:, s].T,
-            steps=rec_steps.copy(),
-            lr=lr,
+            theta=None if out.theta is None else np.moveaxis(out.theta[:, s], 0, 1),
+            loss=out.loss[:, s].T,
+            steps=out.steps.copy(),
+            lr=lr.copy(),
             effective_decay=eff,
-            decay_product=prod,
-            final_theta=theta[s].copy(),
-            diverged=frozen[s].copy(),
-            diverged_at=diverged_at[s].copy(),
-            settings=dict(noise=kind, noise_sd=None if sd is None else sd, batch_size=B, momentum=mu,
-                          nesterov=bool(nesterov), weight_decay=wd, decoupled=bool(decoupled)),
+            decay_product=decay_product,
+            final_theta=out.final_theta[s].copy(),
+            diverged=out.diverged[s].copy(),
+            diverged_at=out.diverged_at[s].copy(),
+            settings=options.settings(),
         ))
     return results

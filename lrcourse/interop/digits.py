@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _validate as check
+from ..schedules.base import user_number
 
 __all__ = [
     "TrainResult",
@@ -148,15 +149,17 @@ def _evaluate(params, X, y, activation):
 
 
 def _as_schedule(schedule):
+    """``lr(t)``: the checked rate of a schedule or a callable at step ``t``, or a constant."""
     if callable(schedule):
-        return schedule
+        return lambda t: user_number(schedule, t, "schedule")
     lr = check.positive("schedule", schedule)
     return lambda t: lr
 
 
 def _as_momentum(momentum):
+    """``mu(t)``: the checked momentum in [0, 1) of a callable at step ``t``, or a constant."""
     if callable(momentum):
-        return momentum
+        return lambda t: check.in_range("momentum", user_number(momentum, t, "momentum"), 0.0, 1.0, high_open=True)
     mu = check.in_range("momentum", momentum, 0.0, 1.0, high_open=True)
     return lambda t: mu
 
@@ -237,7 +240,8 @@ def train(X_train, y_train, X_val, y_val, schedule, *, epochs=10, batch_size=32,
     step_per = check.choice("step_per", step_per, ("batch", "epoch"))
     lr_of = _as_schedule(schedule)
     mu_of = _as_momentum(momentum)
-    k = int(max(y_train.max(), y_val.max()) + 1) if n_classes is None else check.integer("n_classes", n_classes, minimum=2)
+    top = int(max(y_train.max(), y_val.max()))
+    k = top + 1 if n_classes is None else check.integer("n_classes", n_classes, minimum=max(2, top + 1))
 
     rng = np.random.default_rng(seed)
     opt = _SGD(_init(model, X_train.shape[1], k, hidden, rng), activation, weight_decay)
@@ -254,11 +258,9 @@ def train(X_train, y_train, X_val, y_val, schedule, *, epochs=10, batch_size=32,
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
             clock = t if step_per == "batch" else epoch
-            lr = float(lr_of(clock))
-            if not (math.isfinite(lr) and lr >= 0):
-                raise ValueError(f"schedule returned an invalid learning rate {lr!r} at step {clock}")
+            lr = lr_of(clock)
             with np.errstate(over="ignore", invalid="ignore"):
-                loss = opt.step(X_train[idx], y_train[idx], lr, float(mu_of(clock)))
+                loss = opt.step(X_train[idx], y_train[idx], lr, mu_of(clock))
             lrs.append(lr)
             t += 1
             if not math.isfinite(loss) or not all(np.all(np.isfinite(p)) for p in opt.params.values()):

@@ -37,6 +37,7 @@ import warnings
 import numpy as np
 
 from .. import _validate as check
+from ..schedules.base import user_number
 
 __all__ = ["Curves", "regression_data", "sklearn_schedule_curves", "lrcourse_schedule_curve",
            "compare_sgd_regressor"]
@@ -71,6 +72,7 @@ def regression_data(n_features=10, n_samples=500, noise=25.0, random_state=42):
 
     n_samples = check.integer("n_samples", n_samples, minimum=2)
     n_features = check.integer("n_features", n_features, minimum=1)
+    check.memory("n_samples and n_features", 3 * 8.0 * n_samples * n_features, "the data set")
     noise = check.nonnegative("noise", noise)
     random_state = check.integer("random_state", random_state, minimum=0)
     X, y = make_regression(n_samples=n_samples, n_features=n_features, noise=noise, random_state=random_state)
@@ -216,12 +218,12 @@ def lrcourse_schedule_curve(X, y, schedule, *, epochs=50, step_per="epoch", batc
     return mse, lrs
 
 
-def _schedule_curve(X, y, schedule, *, epochs, step_per, batch_size, alpha, random_state):
+def _schedule_curve(X, y, schedule, *, epochs, step_per, batch_size, alpha, random_state, name="schedule"):
     """:func:`lrcourse_schedule_curve` without the warning: ``(mse, lrs, diverged_epoch or None)``."""
     from sklearn.linear_model import SGDRegressor
 
     X, y = _check_xy(X, y)
-    check.function("schedule", schedule)
+    check.function(name, schedule)
     epochs = check.integer("epochs", epochs, minimum=1)
     step_per = check.choice("step_per", step_per, ("epoch", "batch"))
     batch_size = check.integer("batch_size", batch_size, minimum=1)
@@ -238,9 +240,9 @@ def _schedule_curve(X, y, schedule, *, epochs, step_per, batch_size, alpha, rand
         order = rng.permutation(X.shape[0])
         chunks = [order] if step_per == "epoch" else [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
         for idx in chunks:
-            lr = float(schedule(epoch if step_per == "epoch" else t))
-            if not (np.isfinite(lr) and lr > 0):
-                raise ValueError(f"schedule must return a finite rate > 0, got {lr!r} at step {t}")
+            lr = user_number(schedule, epoch if step_per == "epoch" else t, name)
+            if lr == 0:
+                raise ValueError(f"{name} must return a rate > 0, got 0 at step {t}")
             model.eta0 = lr
             if not _partial_fit(model, X[idx], y[idx]):
                 break
@@ -275,6 +277,9 @@ def compare_sgd_regressor(schedules=None, *, learning_rates=DEFAULT_RULES, epoch
     """
     if schedules is not None and not isinstance(schedules, dict):
         raise TypeError("schedules must be a dict name -> schedule")
+    epochs = check.integer("epochs", epochs, minimum=1)
+    step_per = check.choice("step_per", step_per, ("epoch", "batch"))
+    batch_size = check.integer("batch_size", batch_size, minimum=1)
     X, y = regression_data(n_features, n_samples, noise, random_state)
     out = sklearn_schedule_curves(X, y, epochs=epochs, learning_rates=learning_rates, eta0=eta0,
                                   random_state=random_state, progress=progress)
@@ -287,7 +292,7 @@ def compare_sgd_regressor(schedules=None, *, learning_rates=DEFAULT_RULES, epoch
         if name in out:
             raise ValueError(f"schedules: name {name!r} clashes with a built-in rule")
         out[name], _, stop = _schedule_curve(X, y, sched, epochs=epochs, step_per=step_per, batch_size=batch_size,
-                                             alpha=1e-4, random_state=random_state)
+                                             alpha=1e-4, random_state=random_state, name=f"schedules[{name!r}]")
         if stop is not None:
             out.diverged[name] = stop
             _warn_diverged(f"schedule {name!r}", stop)

@@ -86,7 +86,19 @@ def to_torch(schedule: Schedule, optimizer):
 
     The optimizer's learning rate is set to the schedule's ``lr`` first (torch reads it from there).
     Supports every torch-named class, including SequentialLR and ChainedScheduler of them.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lrcourse import StepLR
+    >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    >>> trace(to_torch(StepLR(lr=0.1, step_size=2, gamma=0.5), opt), 5)
+    array([0.1  , 0.1  , 0.05 , 0.05 , 0.025])
     """
+    from ..schedules.plateau import ReduceLROnPlateau
+
+    if not isinstance(schedule, (Schedule, ReduceLROnPlateau)):
+        raise TypeError(f"schedule must be an lrcourse Schedule or ReduceLROnPlateau, got {type(schedule).__name__}")
     _check_optimizer(optimizer)
     return _build(schedule, optimizer, set_initial=True)
 
@@ -135,7 +147,16 @@ def trace(scheduler, steps: int, *, metrics=None, fractional_epochs=None) -> np.
         For ``CosineAnnealingWarmRestarts``: call ``step(epoch)`` with each value instead and record
         the rate after each call (``steps`` is then ignored).
     """
+    torch = _torch()
+    kinds = (torch.optim.lr_scheduler.LRScheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    if not isinstance(scheduler, kinds):
+        raise TypeError(f"scheduler must be a torch.optim.lr_scheduler scheduler, got {type(scheduler).__name__}")
     steps = check.integer("steps", steps, minimum=0)
+    check.loop_length("steps", steps, "scheduler steps")
+    if metrics is not None:
+        metrics = check.array("metrics", metrics, ndim=1, finite=False)
+        if metrics.size < steps - 1:
+            raise ValueError(f"metrics must hold one value per step() call ({steps - 1}), got {metrics.size}")
     optimizer = scheduler.optimizer
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

@@ -1,21 +1,6 @@
 """Learning-rate schedules: small immutable objects evaluated on whole arrays, ``sched(np.arange(T))``.
 
-=======================  ==============================================================================
-module                   what it holds
-=======================  ==============================================================================
-``base``                 :class:`Schedule` (the base class), custom schedules (``@schedule``, ``FunctionSchedule``)
-``pytorch``              PyTorch's closed-form schedules with PyTorch's names (``StepLR`` ... ``MultiplicativeLR``)
-``restarts``             cosine annealing with warm restarts (SGDR)
-``cyclic``               ``CyclicLR``, ``OneCycleLR`` and the lecture's 45/45/10 one-cycle
-``compose``              ``SequentialLR``, ``ChainedScheduler``
-``warmup``               warm-up in front of any schedule, warm-up-stable-decay
-``decay``                the decay laws of the lectures that PyTorch lacks (exponential, 1/t, 1/sqrt(t), Noam...)
-``sklearn_rules``        scikit-learn's ``optimal``, ``invscaling`` and ``adaptive`` rules
-``plateau``              ``ReduceLROnPlateau`` (driven by a metric, stateful)
-``validation_restarts``  restart periods decided by the validation metric (restart early, lengthen)
-``analysis``             flatness (total variation), moving average, the Robbins-Monro check
-=======================  ==============================================================================
-"""
+=======================  ======================================================================="""
 
 from .._lazy import attach
 

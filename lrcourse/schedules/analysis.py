@@ -69,6 +69,7 @@ class RobbinsMonro:
 
     @property
     def satisfied(self) -> bool:
+        """Both conditions hold: the schedule is a Robbins-Monro step-size sequence."""
         return self.sum_diverges and self.sum_squares_converges
 
 
@@ -98,14 +99,18 @@ def robbins_monro(sched: Schedule) -> RobbinsMonro:
 
     Examples
     --------
+    >>> from lrcourse import CosineAnnealingLR, InverseTimeDecay
     >>> robbins_monro(InverseTimeDecay(lr=0.1, beta=0.01)).satisfied
     True
-    >>> robbins_monro(CosineAnnealingLR(lr=0.1, T_max=100)).satisfied
-    False
+    >>> verdict = robbins_monro(CosineAnnealingLR(lr=0.1, T_max=100))
+    >>> verdict.satisfied, verdict.method
+    (False, 'analytic')
+    >>> verdict.reason
+    'the rate tends to a positive constant or periodic level, so even the sum of squares diverges'
     """
     if not isinstance(sched, Schedule):
         raise TypeError(f"sched must be an lrcourse Schedule, got {type(sched).__name__}")
-    tail = sched._tail()
+    tail = sched.tail()
     if tail is not None:
         return _verdict_from_tail(tail, "analytic")
     t = np.array([1e5, 3e5, 1e6])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
-from .base import Schedule, _set
+from .base import FactorSchedule, Schedule, param
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
@@ -41,12 +41,11 @@ class SequentialLR(Schedule):
         Strictly increasing switch points, each ``>= 1``.
     """
 
-    schedulers: tuple
-    milestones: tuple
+    schedulers: tuple = param(_schedule_tuple)
+    milestones: tuple = param(check.increasing_integers, minimum=1)
 
     def __post_init__(self):
-        _set(self, "schedulers", _schedule_tuple("schedulers", self.schedulers))
-        _set(self, "milestones", check.increasing_integers("milestones", self.milestones, minimum=1))
+        super().__post_init__()
         if len(self.milestones) != len(self.schedulers) - 1:
             raise ValueError(
                 f"milestones must have one entry fewer than schedulers: got {len(self.milestones)} "
@@ -64,7 +63,7 @@ class SequentialLR(Schedule):
         return out
 
     def _tail(self):
-        return self.schedulers[-1]._tail()
+        return self.schedulers[-1].tail()
 
 
 @dataclass(frozen=True)
@@ -83,15 +82,12 @@ class ChainedScheduler(Schedule):
     schedulers : sequence of Schedule
     """
 
-    schedulers: tuple
+    schedulers: tuple = param(_schedule_tuple)
 
     def __post_init__(self):
-        from .pytorch import _Multiplicative, CosineAnnealingLR
-
-        _set(self, "schedulers", _schedule_tuple("schedulers", self.schedulers))
+        super().__post_init__()
         for i, s in enumerate(self.schedulers):
-            ok = isinstance(s, _Multiplicative) or (isinstance(s, CosineAnnealingLR) and s._multiplicative)
-            if not ok:
+            if not (isinstance(s, FactorSchedule) and s.chainable):
                 raise ValueError(
                     f"schedulers[{i}] ({type(s).__name__}) is not multiplicative, so chaining it is not "
                     "well defined; use SequentialLR or a FunctionSchedule instead"
@@ -102,10 +98,11 @@ class ChainedScheduler(Schedule):
 
     @property
     def lr(self) -> float:
+        """The rate at step 0, shared by every chained schedule."""
         return self.schedulers[0].lr
 
     def _evaluate(self, t):
         out = np.full_like(t, self.lr)
         for s in self.schedulers:
-            out = out * s._factor(t)
+            out = out * s.multiplier(t)
         return out

@@ -12,8 +12,8 @@ from typing import Callable
 import numpy as np
 
 from .. import _validate as check
-from .base import Schedule, Tail, _set
-from .pytorch import _call_per_step
+from .base import Schedule, Tail, param, user_values
+from .shapes import cosine_interp, linear_interp
 
 __all__ = ["CyclicLR", "OneCycleLR", "three_phase_one_cycle"]
 
@@ -46,7 +46,8 @@ class CyclicLR(Schedule):
     gamma : float, default 1.0
         Base of ``"exp_range"``, in ``(0, 1]``.
     scale_fn : callable, optional
-        Custom amplitude ``phi(x)``, with ``x`` the cycle number or the step (``scale_mode``).
+        Custom amplitude ``phi(x)``, with ``x`` the cycle number or the step (``scale_mode``),
+        called once per distinct value; it must return finite numbers ``>= 0``.
     scale_mode : {"cycle", "iterations"}
         Argument of ``scale_fn``.
     cycle_momentum : bool, default True
@@ -55,34 +56,26 @@ class CyclicLR(Schedule):
         Momentum bounds (momentum is high when the rate is low).
     """
 
-    base_lr: float
-    max_lr: float
-    step_size_up: int = 2000
-    step_size_down: int | None = None
+    base_lr: float = param(check.positive)
+    max_lr: float = param(check.positive)
+    step_size_up: int = param(check.integer, minimum=1, default=2000)
+    step_size_down: int | None = param(check.integer, minimum=1, optional=True, default=None)
     mode: str = "triangular"
-    gamma: float = 1.0
-    scale_fn: Callable | None = None
+    gamma: float = param(check.in_range, 0.0, 1.0, low_open=True, default=1.0)
+    scale_fn: Callable | None = param(check.function, optional=True, default=None)
     scale_mode: str = "cycle"
-    cycle_momentum: bool = True
-    base_momentum: float = 0.8
-    max_momentum: float = 0.9
+    cycle_momentum: bool = param(check.flag, default=True)
+    base_momentum: float = param(check.in_range, 0.0, 1.0, default=0.8)
+    max_momentum: float = param(check.in_range, 0.0, 1.0, default=0.9)
 
     def __post_init__(self):
-        _set(self, "base_lr", check.positive("base_lr", self.base_lr))
-        _set(self, "max_lr", check.positive("max_lr", self.max_lr))
+        super().__post_init__()
         if self.max_lr < self.base_lr:
             raise ValueError(f"max_lr must be >= base_lr, got max_lr={self.max_lr} < base_lr={self.base_lr}")
-        _set(self, "step_size_up", check.integer("step_size_up", self.step_size_up, minimum=1))
-        if self.step_size_down is not None:
-            _set(self, "step_size_down", check.integer("step_size_down", self.step_size_down, minimum=1))
-        _set(self, "gamma", check.in_range("gamma", self.gamma, 0.0, 1.0, low_open=True))
         if self.scale_fn is None:
             check.choice("mode", self.mode, ("triangular", "triangular2", "exp_range"))
         else:
-            check.function("scale_fn", self.scale_fn)
             check.choice("scale_mode", self.scale_mode, ("cycle", "iterations"))
-        _set(self, "base_momentum", check.in_range("base_momentum", self.base_momentum, 0.0, 1.0))
-        _set(self, "max_momentum", check.in_range("max_momentum", self.max_momentum, 0.0, 1.0))
         if self.cycle_momentum and self.max_momentum < self.base_momentum:
             raise ValueError("max_momentum must be >= base_momentum")
 
@@ -97,7 +90,7 @@ class CyclicLR(Schedule):
         h = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
         if self.scale_fn is not None:
             arg = cycle if self.scale_mode == "cycle" else t
-            phi = _call_per_step(self.scale_fn, arg, "scale_fn")
+            phi = user_values(self.scale_fn, arg, "scale_fn")
         elif self.mode == "triangular":
             phi = np.ones_like(t)
         elif self.mode == "triangular2":
@@ -108,27 +101,22 @@ class CyclicLR(Schedule):
 
     def _evaluate(self, t):
         h, phi = self._shape(t)
-        return self.base_lr + (self.max_lr - self.base_lr) * h * phi
+        return linear_interp(self.base_lr, self.max_lr, h * phi)
+
+    def _momentum(self, t):
+        h, phi = self._shape(t)
+        return linear_interp(self.max_momentum, self.base_momentum, h * phi)
 
     def momentum(self, t):
         r"""Cycled momentum :math:`\mu_t = \mu_{max} - (\mu_{max} - \mu_{base})\,h(x)\,\phi`."""
         if not self.cycle_momentum:
             raise ValueError("cycle_momentum is False: this schedule leaves the momentum alone")
-        arr, scalar = check.steps(t)
-        h, phi = self._shape(arr)
-        out = self.max_momentum - (self.max_momentum - self.base_momentum) * h * phi
-        return float(out) if scalar else out
+        return self.evaluate_checked(self._momentum, t, "momentum")
 
     def _tail(self):
         if self.scale_fn is None and self.mode == "triangular":
             return Tail("power", 0.0)
         return None
-
-
-def _anneal(strategy: str, start, end, pct):
-    if strategy == "cos":
-        return end + (start - end) / 2.0 * (np.cos(np.pi * pct) + 1)
-    return (end - start) * pct + start
 
 
 @dataclass(frozen=True)
@@ -145,7 +133,10 @@ class OneCycleLR(Schedule):
     Phase ends are :math:`b_1 = \text{pct\_start}\cdot T - 1`, :math:`b_2 = 2\,\text{pct\_start}\cdot T - 2`
     (three phases) and :math:`T - 1` (last phase), exactly as in torch.
 
-    Stepping past ``total_steps`` raises ``ValueError``, as torch does.
+    Stepping past ``total_steps`` raises ``ValueError``, as torch does. The cycle ends at step
+    ``total_steps - 1``; at ``t = total_steps`` (torch allows that one last step) the rate and the
+    momentum keep their final values, where torch extrapolates the last phase beyond its end (with
+    ``anneal_strategy="linear"`` that can give a negative rate).
 
     Parameters
     ----------
@@ -167,35 +158,26 @@ class OneCycleLR(Schedule):
     three_phase : bool, default False
     """
 
-    max_lr: float
-    total_steps: int | None = None
-    epochs: int | None = None
-    steps_per_epoch: int | None = None
-    pct_start: float = 0.3
-    anneal_strategy: str = "cos"
-    cycle_momentum: bool = True
-    base_momentum: float = 0.85
-    max_momentum: float = 0.95
-    div_factor: float = 25.0
-    final_div_factor: float = 1e4
-    three_phase: bool = False
+    max_lr: float = param(check.positive)
+    total_steps: int | None = param(check.integer, minimum=1, optional=True, default=None)
+    epochs: int | None = param(check.integer, minimum=1, optional=True, default=None)
+    steps_per_epoch: int | None = param(check.integer, minimum=1, optional=True, default=None)
+    pct_start: float = param(check.in_range, 0.0, 1.0, default=0.3)
+    anneal_strategy: str = param(check.choice, ("cos", "linear"), default="cos")
+    cycle_momentum: bool = param(check.flag, default=True)
+    base_momentum: float = param(check.in_range, 0.0, 1.0, default=0.85)
+    max_momentum: float = param(check.in_range, 0.0, 1.0, default=0.95)
+    div_factor: float = param(check.positive, default=25.0)
+    final_div_factor: float = param(check.positive, default=1e4)
+    three_phase: bool = param(check.flag, default=False)
 
     def __post_init__(self):
-        _set(self, "max_lr", check.positive("max_lr", self.max_lr))
-        if self.total_steps is not None:
-            _set(self, "total_steps", check.integer("total_steps", self.total_steps, minimum=1))
-        elif self.epochs is not None and self.steps_per_epoch is not None:
-            epochs = check.integer("epochs", self.epochs, minimum=1)
-            per = check.integer("steps_per_epoch", self.steps_per_epoch, minimum=1)
-            _set(self, "total_steps", epochs * per)
-        else:
-            raise ValueError("give either total_steps or both epochs and steps_per_epoch")
-        _set(self, "pct_start", check.in_range("pct_start", self.pct_start, 0.0, 1.0))
-        check.choice("anneal_strategy", self.anneal_strategy, ("cos", "linear"))
-        _set(self, "div_factor", check.positive("div_factor", self.div_factor))
-        _set(self, "final_div_factor", check.positive("final_div_factor", self.final_div_factor))
-        _set(self, "base_momentum", check.in_range("base_momentum", self.base_momentum, 0.0, 1.0))
-        _set(self, "max_momentum", check.in_range("max_momentum", self.max_momentum, 0.0, 1.0))
+        super().__post_init__()
+        if self.total_steps is None:
+            if self.epochs is None or self.steps_per_epoch is None:
+                raise ValueError("give either total_steps or both epochs and steps_per_epoch")
+            total = check.integer("epochs * steps_per_epoch", self.epochs * self.steps_per_epoch)
+            object.__setattr__(self, "total_steps", total)
         ends = [end for end, *_ in self._phases()]
         starts = [0.0] + ends[:-1]
         for k, (a, b) in enumerate(zip(starts, ends), start=1):
@@ -208,10 +190,12 @@ class OneCycleLR(Schedule):
 
     @property
     def initial_lr(self) -> float:
+        """The rate at step 0, ``max_lr / div_factor``."""
         return self.max_lr / self.div_factor
 
     @property
     def min_lr(self) -> float:
+        """The final rate, ``max_lr / (div_factor * final_div_factor)``."""
         return self.initial_lr / self.final_div_factor
 
     def _phases(self):
@@ -239,9 +223,9 @@ class OneCycleLR(Schedule):
         phases = self._phases()
         for k, (end, s_lr, e_lr, s_m, e_m) in enumerate(phases):
             here = ~done if k == len(phases) - 1 else (~done & (t <= end))
-            pct = (t[here] - start) / (end - start)
+            pct = np.minimum((t[here] - start) / (end - start), 1.0)
             s, e = (s_m, e_m) if use_momentum else (s_lr, e_lr)
-            out[here] = _anneal(self.anneal_strategy, s, e, pct)
+            out[here] = (cosine_interp if self.anneal_strategy == "cos" else linear_interp)(s, e, pct)
             done |= here
             start = end
         return out
@@ -253,9 +237,7 @@ class OneCycleLR(Schedule):
         """Momentum cycled inversely to the rate, from ``max_momentum`` down to ``base_momentum`` and back."""
         if not self.cycle_momentum:
             raise ValueError("cycle_momentum is False: this schedule leaves the momentum alone")
-        arr, scalar = check.steps(t)
-        out = self._interpolate(arr, use_momentum=True)
-        return float(out) if scalar else out
+        return self.evaluate_checked(lambda arr: self._interpolate(arr, use_momentum=True), t, "momentum")
 
     def _tail(self):
         return Tail("zero", 0.0)  # undefined past total_steps; a finite budget

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
-from .base import Schedule, Tail, _set
+from .base import Schedule, Tail, param, user_values
+from .shapes import inverse_power
 
 __all__ = [
     "ConstantSchedule",
@@ -28,10 +29,7 @@ __all__ = [
 class ConstantSchedule(Schedule):
     r"""A fixed learning rate, :math:`\eta_t = \eta_0` (the baseline every schedule is compared with)."""
 
-    lr: float
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
+    lr: float = param(check.positive)
 
     def _evaluate(self, t):
         return np.full_like(t, self.lr)
@@ -53,12 +51,8 @@ class ExponentialDecay(Schedule):
         ``gamma = exp(-lam)`` is the same curve at integer steps.
     """
 
-    lr: float
-    lam: float
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "lam", check.nonnegative("lam", self.lam))
+    lr: float = param(check.positive)
+    lam: float = param(check.nonnegative)
 
     def _evaluate(self, t):
         return self.lr * np.exp(-self.lam * t)
@@ -82,12 +76,8 @@ class InverseTimeDecay(Schedule):
         :math:`\beta \ge 0`.
     """
 
-    lr: float
-    beta: float
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "beta", check.nonnegative("beta", self.beta))
+    lr: float = param(check.positive)
+    beta: float = param(check.nonnegative)
 
     def _evaluate(self, t):
         return self.lr / (1.0 + self.beta * t)
@@ -110,15 +100,11 @@ class InversePowerDecay(Schedule):
         :math:`p \ge 0`.
     """
 
-    lr: float
-    power: float
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "power", check.nonnegative("power", self.power))
+    lr: float = param(check.positive)
+    power: float = param(check.nonnegative)
 
     def _evaluate(self, t):
-        return self.lr / (t + 1.0) ** self.power
+        return inverse_power(self.lr, self.power, t)
 
     def _tail(self):
         return Tail("power", self.power)
@@ -149,17 +135,13 @@ class NoamLR(Schedule):
         Overall scale :math:`c > 0`.
     """
 
-    d_model: int
-    warmup_steps: int
-    factor: float = 1.0
-
-    def __post_init__(self):
-        _set(self, "d_model", check.integer("d_model", self.d_model, minimum=1))
-        _set(self, "warmup_steps", check.integer("warmup_steps", self.warmup_steps, minimum=1))
-        _set(self, "factor", check.positive("factor", self.factor))
+    d_model: int = param(check.integer, minimum=1)
+    warmup_steps: int = param(check.integer, minimum=1)
+    factor: float = param(check.positive, default=1.0)
 
     @property
     def peak_lr(self) -> float:
+        r"""The largest rate, :math:`c / \sqrt{d_{model} W}`, reached at step ``W - 1``."""
         return self.factor / np.sqrt(self.d_model * self.warmup_steps)
 
     def _evaluate(self, t):
@@ -168,6 +150,16 @@ class NoamLR(Schedule):
 
     def _tail(self):
         return Tail("power", 0.5)
+
+
+def _batch_size_table(name: str, value):
+    """A callable of the step, or whole batch sizes >= 1 (stored as a tuple of ints)."""
+    if callable(value):
+        return value
+    sizes = check.array(name, value, ndim=1, min_size=1)
+    if np.any(sizes < 1) or np.any(sizes != np.round(sizes)):
+        raise ValueError(f"{name} must contain whole numbers >= 1")
+    return tuple(int(b) for b in sizes)
 
 
 @dataclass(frozen=True)
@@ -186,28 +178,22 @@ class BatchSizeScaledLR(Schedule):
         :math:`B_t \ge 1`.
     """
 
-    noise_scale: float
-    batch_size: object
-
-    def __post_init__(self):
-        _set(self, "noise_scale", check.positive("noise_scale", self.noise_scale))
-        if not callable(self.batch_size):
-            sizes = check.array("batch_size", self.batch_size, ndim=1, min_size=1)
-            if np.any(sizes < 1) or np.any(sizes != np.round(sizes)):
-                raise ValueError("batch_size must contain whole numbers >= 1")
-            _set(self, "batch_size", tuple(int(b) for b in sizes))
+    noise_scale: float = param(check.positive)
+    batch_size: object = param(_batch_size_table)
 
     def batch_sizes(self, t) -> np.ndarray:
-        """:math:`B_t` at the given step(s)."""
+        """:math:`B_t` at the given step(s), as a float array of the shape of ``t``."""
         arr, _ = check.steps(t)
+        return self._batch_sizes(arr)
+
+    def _batch_sizes(self, t):
         if callable(self.batch_size):
-            sizes = np.asarray(self.batch_size(arr), dtype=np.float64)
-        else:
-            table = np.asarray(self.batch_size, dtype=np.float64)
-            sizes = table[np.minimum(np.floor(arr).astype(np.int64), len(table) - 1)]
-        if np.any(sizes < 1):
-            raise ValueError("batch_size must be >= 1 at every step")
-        return sizes
+            sizes = user_values(self.batch_size, t, "batch_size", vectorized=True)
+            if np.any(sizes < 1):
+                raise ValueError(f"batch_size must be >= 1 at every step, got {sizes.min():g}")
+            return sizes
+        table = np.asarray(self.batch_size, dtype=np.float64)
+        return table[np.minimum(np.floor(t), len(table) - 1).astype(np.int64)]
 
     def _evaluate(self, t):
-        return self.noise_scale * self.batch_sizes(t)
+        return self.noise_scale * self._batch_sizes(t)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
 
 from .. import _validate as check
+from .stateful import MetricRule
 
 __all__ = ["ReduceLROnPlateau"]
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(MetricRule):
     r"""Cut the rate by ``factor`` when the monitored metric stops improving, exactly as torch does.
 
     A metric value :math:`m` improves on the best so far :math:`b` when (mode ``"min"``)
@@ -101,12 +101,7 @@ class ReduceLROnPlateau:
 
     def trace(self, metrics) -> np.ndarray:
         """Learning rates after each metric of a sequence, from a fresh start (this object is untouched)."""
-        values = check.array("metrics", metrics, ndim=1, finite=False)
-        if np.any(np.isnan(values)):
-            raise ValueError("metrics must not contain NaN")
-        fresh = copy.copy(self)
-        fresh.reset()
-        return np.array([fresh.step(v) for v in values], dtype=np.float64)
+        return self.replay("metrics", metrics)
 
     def __repr__(self):
         return (f"ReduceLROnPlateau(lr={self.initial_lr}, mode={self.mode!r}, factor={self.factor}, "

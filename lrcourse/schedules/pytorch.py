@@ -15,7 +15,8 @@ from typing import Callable
 import numpy as np
 
 from .. import _validate as check
-from .base import Schedule, Tail, _set
+from .base import FactorSchedule, Tail, param, user_number, user_values
+from .shapes import cosine_interp, linear_interp
 
 __all__ = [
     "StepLR",
@@ -30,23 +31,6 @@ __all__ = [
 ]
 
 
-class _Multiplicative(Schedule):
-    """A schedule of the form ``lr * factor(t)`` whose factor does not depend on ``lr``.
-
-    Only such schedules compose exactly under :class:`~lrcourse.ChainedScheduler`, as in torch.
-    """
-
-    def _factor(self, t: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _evaluate(self, t):
-        return self.lr * self._factor(t)
-
-    @property
-    def initial_lr(self) -> float:
-        return self.lr
-
-
 def _growth_tail(rate: float, per: float = 1.0) -> Tail:
     if rate == 0:
         return Tail("zero", 0.0)
@@ -56,7 +40,7 @@ def _growth_tail(rate: float, per: float = 1.0) -> Tail:
 
 
 @dataclass(frozen=True)
-class StepLR(_Multiplicative):
+class StepLR(FactorSchedule):
     r"""Step decay: multiply the rate by ``gamma`` every ``step_size`` steps.
 
     .. math:: \eta_t = \eta_0\,\gamma^{\lfloor t / s \rfloor}
@@ -76,14 +60,9 @@ class StepLR(_Multiplicative):
     array([0.1  , 0.1  , 0.01 , 0.001])
     """
 
-    lr: float
-    step_size: int
-    gamma: float = 0.1
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "step_size", check.integer("step_size", self.step_size, minimum=1))
-        _set(self, "gamma", check.nonnegative("gamma", self.gamma))
+    lr: float = param(check.positive)
+    step_size: int = param(check.integer, minimum=1)
+    gamma: float = param(check.nonnegative, default=0.1)
 
     def _factor(self, t):
         return self.gamma ** np.floor(t / self.step_size)
@@ -93,7 +72,7 @@ class StepLR(_Multiplicative):
 
 
 @dataclass(frozen=True)
-class MultiStepLR(_Multiplicative):
+class MultiStepLR(FactorSchedule):
     r"""Multiply the rate by ``gamma`` at each milestone.
 
     .. math:: \eta_t = \eta_0\,\gamma^{\#\{m_i \le t\}}
@@ -113,14 +92,9 @@ class MultiStepLR(_Multiplicative):
     array([1.  , 0.5 , 0.25])
     """
 
-    lr: float
-    milestones: tuple
-    gamma: float = 0.1
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "milestones", check.increasing_integers("milestones", self.milestones))
-        _set(self, "gamma", check.nonnegative("gamma", self.gamma))
+    lr: float = param(check.positive)
+    milestones: tuple = param(check.increasing_integers)
+    gamma: float = param(check.nonnegative, default=0.1)
 
     def _factor(self, t):
         drops = np.searchsorted(np.asarray(self.milestones, dtype=np.float64), t, side="right")
@@ -133,7 +107,7 @@ class MultiStepLR(_Multiplicative):
 
 
 @dataclass(frozen=True)
-class ExponentialLR(_Multiplicative):
+class ExponentialLR(FactorSchedule):
     r"""Exponential decay per step: :math:`\eta_t = \eta_0\,\gamma^{t}`.
 
     For the continuous-rate form :math:`\eta_0 e^{-\lambda t}` see
@@ -144,15 +118,22 @@ class ExponentialLR(_Multiplicative):
     lr : float
         Initial learning rate :math:`\eta_0 > 0`.
     gamma : float
-        Factor per step, :math:`\gamma > 0` (``gamma > 1`` grows, as in an LR range test).
+        Factor per step, :math:`\gamma > 0` (``gamma > 1`` grows, as in an LR range test; the rate
+        then leaves the float range after :math:`\log(10^{308}/\eta_0)/\log\gamma` steps, and
+        evaluating beyond raises ``ValueError``).
+
+    Examples
+    --------
+    >>> ExponentialLR(lr=1.0, gamma=0.5)(np.arange(4))
+    array([1.   , 0.5  , 0.25 , 0.125])
+    >>> ExponentialLR(lr=0.1, gamma=1.5)(1e6)
+    Traceback (most recent call last):
+    ...
+    ValueError: t=1e+06: the learning rate of ExponentialLR(lr=0.1, gamma=1.5) overflows the float range; evaluate at smaller steps t or choose parameters that keep it finite and >= 0
     """
 
-    lr: float
-    gamma: float
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "gamma", check.positive("gamma", self.gamma))
+    lr: float = param(check.positive)
+    gamma: float = param(check.positive)
 
     def _factor(self, t):
         return self.gamma**t
@@ -162,7 +143,7 @@ class ExponentialLR(_Multiplicative):
 
 
 @dataclass(frozen=True)
-class CosineAnnealingLR(Schedule):
+class CosineAnnealingLR(FactorSchedule):
     r"""Cosine annealing from ``lr`` down to ``eta_min`` over ``T_max`` steps.
 
     .. math:: \eta_t = \eta_{\min} + \tfrac12(\eta_0 - \eta_{\min})\bigl(1 + \cos(\pi t / T_{\max})\bigr)
@@ -182,28 +163,23 @@ class CosineAnnealingLR(Schedule):
 
     Examples
     --------
-    >>> CosineAnnealingLR(lr=0.1, T_max=100)(50)
-    0.05000000000000001
+    >>> CosineAnnealingLR(lr=0.1, T_max=100)(np.array([0, 50, 100, 150, 200]))
+    array([0.1 , 0.05, 0.  , 0.05, 0.1 ])
     """
 
-    lr: float
-    T_max: int
-    eta_min: float = 0.0
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "T_max", check.integer("T_max", self.T_max, minimum=1))
-        _set(self, "eta_min", check.nonnegative("eta_min", self.eta_min))
+    lr: float = param(check.positive)
+    T_max: int = param(check.integer, minimum=1)
+    eta_min: float = param(check.nonnegative, default=0.0)
 
     def _evaluate(self, t):
-        return self.eta_min + (self.lr - self.eta_min) * (1 + np.cos(np.pi * t / self.T_max)) / 2
+        return cosine_interp(self.lr, self.eta_min, t / self.T_max)
 
     def _factor(self, t):
-        # Multiplicative (chainable in torch) only when the floor is zero.
-        return (1 + np.cos(np.pi * t / self.T_max)) / 2
+        return cosine_interp(1.0, 0.0, t / self.T_max)
 
     @property
-    def _multiplicative(self) -> bool:
+    def chainable(self) -> bool:
+        """Multiplicative (chainable in torch) only when the floor is zero."""
         return self.eta_min == 0
 
     def _tail(self):
@@ -211,7 +187,7 @@ class CosineAnnealingLR(Schedule):
 
 
 @dataclass(frozen=True)
-class PolynomialLR(_Multiplicative):
+class PolynomialLR(FactorSchedule):
     r"""Polynomial decay to zero over ``total_iters`` steps, then zero.
 
     .. math:: \eta_t = \eta_0\,\bigl(1 - \min(t, T)/T\bigr)^{p}
@@ -229,14 +205,9 @@ class PolynomialLR(_Multiplicative):
         Exponent :math:`p > 0`.
     """
 
-    lr: float
-    total_iters: int = 5
-    power: float = 1.0
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "total_iters", check.integer("total_iters", self.total_iters, minimum=1))
-        _set(self, "power", check.positive("power", self.power))
+    lr: float = param(check.positive)
+    total_iters: int = param(check.integer, minimum=1, default=5)
+    power: float = param(check.positive, default=1.0)
 
     def _factor(self, t):
         return (1.0 - np.minimum(t, self.total_iters) / self.total_iters) ** self.power
@@ -246,7 +217,7 @@ class PolynomialLR(_Multiplicative):
 
 
 @dataclass(frozen=True)
-class LinearLR(_Multiplicative):
+class LinearLR(FactorSchedule):
     r"""Linear change of the multiplicative factor from ``start_factor`` to ``end_factor``.
 
     .. math:: \eta_t = \eta_0\Bigl(s + (e - s)\,\frac{\min(t, T)}{T}\Bigr)
@@ -265,27 +236,20 @@ class LinearLR(_Multiplicative):
         Steps of the ramp, :math:`T \ge 1`.
     """
 
-    lr: float
-    start_factor: float = 1.0 / 3
-    end_factor: float = 1.0
-    total_iters: int = 5
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "start_factor", check.in_range("start_factor", self.start_factor, 0.0, 1.0, low_open=True))
-        _set(self, "end_factor", check.in_range("end_factor", self.end_factor, 0.0, 1.0))
-        _set(self, "total_iters", check.integer("total_iters", self.total_iters, minimum=1))
+    lr: float = param(check.positive)
+    start_factor: float = param(check.in_range, 0.0, 1.0, low_open=True, default=1.0 / 3)
+    end_factor: float = param(check.in_range, 0.0, 1.0, default=1.0)
+    total_iters: int = param(check.integer, minimum=1, default=5)
 
     def _factor(self, t):
-        frac = np.minimum(t, self.total_iters) / self.total_iters
-        return self.start_factor + (self.end_factor - self.start_factor) * frac
+        return linear_interp(self.start_factor, self.end_factor, np.minimum(t, self.total_iters) / self.total_iters)
 
     def _tail(self):
         return Tail("zero", 0.0) if self.end_factor == 0 else Tail("power", 0.0)
 
 
 @dataclass(frozen=True)
-class ConstantLR(_Multiplicative):
+class ConstantLR(FactorSchedule):
     r"""Scale the rate by ``factor`` for the first ``total_iters`` steps, then use ``lr``.
 
     .. math:: \eta_t = \eta_0 \cdot \begin{cases} f & t < T \\ 1 & t \ge T \end{cases}
@@ -300,14 +264,9 @@ class ConstantLR(_Multiplicative):
         :math:`T \ge 1`.
     """
 
-    lr: float
-    factor: float = 1.0 / 3
-    total_iters: int = 5
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "factor", check.in_range("factor", self.factor, 0.0, 1.0, low_open=True))
-        _set(self, "total_iters", check.integer("total_iters", self.total_iters, minimum=1))
+    lr: float = param(check.positive)
+    factor: float = param(check.in_range, 0.0, 1.0, low_open=True, default=1.0 / 3)
+    total_iters: int = param(check.integer, minimum=1, default=5)
 
     def _factor(self, t):
         return np.where(t >= self.total_iters, 1.0, self.factor)
@@ -316,23 +275,8 @@ class ConstantLR(_Multiplicative):
         return Tail("power", 0.0)
 
 
-def _call_per_step(fn: Callable, steps: np.ndarray, name: str) -> np.ndarray:
-    """Call a user function once per distinct step (ints stay ints, as torch passes them)."""
-    out = np.empty(steps.shape, dtype=np.float64)
-    for value in np.unique(steps):
-        arg = int(value) if float(value).is_integer() else float(value)
-        try:
-            result = float(fn(arg))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}({arg!r}) did not return a number: {exc}") from None
-        if not np.isfinite(result):
-            raise ValueError(f"{name}({arg!r}) returned a non-finite value {result!r}")
-        out[steps == value] = result
-    return out
-
-
 @dataclass(frozen=True)
-class LambdaLR(Schedule):
+class LambdaLR(FactorSchedule):
     r"""A user factor of the step: :math:`\eta_t = \eta_0 \cdot f(t)`.
 
     Parameters
@@ -340,43 +284,72 @@ class LambdaLR(Schedule):
     lr : float
         Base learning rate :math:`\eta_0 > 0`.
     lr_lambda : callable
-        ``f(t) -> float``, called with a Python int (a float for fractional steps).
+        ``f(t) -> float``, called once per distinct step with a Python int (a float for fractional
+        steps). It must return a finite number ``>= 0`` (a ``ValueError`` names ``lr_lambda``
+        otherwise).
+
+    Examples
+    --------
+    >>> LambdaLR(lr=0.1, lr_lambda=lambda t: 1 / (t + 1))(np.array([0, 1, 3]))
+    array([0.1  , 0.05 , 0.025])
     """
 
-    lr: float
-    lr_lambda: Callable
+    lr: float = param(check.positive)
+    lr_lambda: Callable = param(check.function)
 
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        check.function("lr_lambda", self.lr_lambda)
+    def _factor(self, t):
+        return user_values(self.lr_lambda, t, "lr_lambda")
 
-    def _evaluate(self, t):
-        return self.lr * _call_per_step(self.lr_lambda, t, "lr_lambda")
+    @property
+    def chainable(self) -> bool:
+        """torch's LambdaLR sets the rate from ``lr`` itself, so it does not chain."""
+        return False
 
 
 @dataclass(frozen=True)
-class MultiplicativeLR(_Multiplicative):
+class MultiplicativeLR(FactorSchedule):
     r"""Multiply the rate by a user factor at every step.
 
     .. math:: \eta_t = \eta_0 \prod_{s=1}^{\lfloor t \rfloor} f(s)
+
+    The product has no closed form, so ``lr_lambda`` is called for ``s = 1 ... t``: evaluating at
+    step ``t`` costs ``t`` calls (fewer once the product reaches exactly zero, where it stays). A
+    step beyond ``lrcourse._validate.LOOP_LIMIT`` (ten million) is refused with a ``ValueError``, and
+    so is a product that overflows.
 
     Parameters
     ----------
     lr : float
         Initial learning rate :math:`\eta_0 > 0`.
     lr_lambda : callable
-        ``f(s) -> float``, called with the Python int ``s = 1, 2, ...``.
+        ``f(s) -> float``, called with the Python int ``s = 1, 2, ...``; each factor must be a
+        finite number ``>= 0``.
+
+    Examples
+    --------
+    >>> MultiplicativeLR(lr=1.0, lr_lambda=lambda s: 0.5)(np.array([0, 1, 2, 3]))
+    array([1.   , 0.5  , 0.25 , 0.125])
+    >>> MultiplicativeLR(lr=1.0, lr_lambda=lambda s: 0.9)(2**63)
+    Traceback (most recent call last):
+    ...
+    ValueError: t asks for 9.223e+18 factors of lr_lambda (one call per step), more than the limit of 10,000,000 (a Python loop that long would run for hours)
     """
 
-    lr: float
-    lr_lambda: Callable
+    lr: float = param(check.positive)
+    lr_lambda: Callable = param(check.function)
 
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        check.function("lr_lambda", self.lr_lambda)
+    def _products(self, last: float) -> np.ndarray:
+        """``[1, f(1), f(1) f(2), ...]`` up to step ``last``, or up to the first exact zero."""
+        check.loop_length("t", np.floor(last), "factors of lr_lambda (one call per step)")
+        products = [1.0]
+        for s in range(1, int(last) + 1):
+            products.append(products[-1] * user_number(self.lr_lambda, s, "lr_lambda"))
+            if products[-1] == 0.0:
+                break
+            if products[-1] == np.inf:
+                raise ValueError(f"lr_lambda: the product of its factors overflows the float range at step {s}")
+        return np.asarray(products)
 
     def _factor(self, t):
-        n = int(np.floor(t.max())) if t.size else 0
-        factors = _call_per_step(self.lr_lambda, np.arange(1, n + 1, dtype=np.float64), "lr_lambda")
-        cumulative = np.concatenate(([1.0], np.cumprod(factors)))
-        return cumulative[np.floor(t).astype(np.int64)]
+        products = self._products(t.max() if t.size else 0.0)
+        return products[np.minimum(np.floor(t), products.size - 1).astype(np.int64)]

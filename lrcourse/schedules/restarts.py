@@ -7,42 +7,53 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
-from .base import Schedule, Tail, _set
+from .base import Schedule, Tail, param
+from .shapes import cosine_interp
 
 __all__ = ["CosineAnnealingWarmRestarts", "restart_points"]
 
 
 def _cycle_index(t: np.ndarray, T_0: int, T_mult: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index ``n`` of the cycle containing step ``t`` and ``T_mult ** n`` (as float arrays).
+    """Start of the cycle containing each step ``t`` and that cycle's length ``T_0 m^n`` (float arrays).
 
-    Cycle ``n`` starts at ``T_0 (m^n - 1)/(m - 1)``. The logarithm gives a first guess; the exact
-    boundaries then correct it, so integer steps on a restart boundary are never off by one because
-    of rounding. Powers come from a table (exact, and faster than ``np.power``).
+    Cycle ``n`` starts at ``T_0 (m^n - 1)/(m - 1)``. The logarithm gives a first guess of ``n``; the
+    exact boundaries then correct it, so integer steps on a restart boundary are never off by one
+    because of rounding. Starts and lengths come from a table (exact, and faster than ``np.power``)
+    that covers every finite ``t``; a cycle too long for a float has length ``inf``.
     """
-    if T_mult == 1:
-        n = np.floor(t / T_0)
-        return n, np.ones_like(n)
-    longest = int(np.log(np.finfo(np.float64).max) / np.log(T_mult)) + 3  # enough cycles for any finite t
+    m = float(T_mult)
+    longest = int(np.log(np.finfo(np.float64).max) / np.log(m)) + 3  # enough cycles for any finite t
     with np.errstate(over="ignore"):
-        powers = float(T_mult) ** np.arange(longest)
-        starts = T_0 * (powers - 1) / (T_mult - 1)
-    guess = np.floor(np.log(t / T_0 * (T_mult - 1) + 1) / np.log(T_mult)).astype(np.int64)
+        powers = m ** np.arange(longest)
+        starts = T_0 * (powers - 1) / (m - 1)
+    # log(t/T_0 (m - 1) + 1) written so that it cannot overflow for a huge t or T_mult
+    guess = np.floor((np.log(t / T_0 + 1 / (m - 1)) + np.log(m - 1)) / np.log(m))
+    guess = np.clip(guess, 0, longest - 2).astype(np.int64)
     guess -= starts[guess] > t
     guess += starts[guess + 1] <= t
-    return guess.astype(np.float64), powers[guess]
+    return starts[guess], T_0 * powers[guess]
 
 
 def restart_points(T_0: int, T_mult: int = 1, horizon: int = 100) -> np.ndarray:
     """Steps ``< horizon`` at which :class:`CosineAnnealingWarmRestarts` restarts (excluding 0).
 
+    With ``T_mult = 1`` these are the multiples of ``T_0``; a horizon that would give more than
+    ``lrcourse._validate.LOOP_LIMIT`` (ten million) restarts is refused with a ``ValueError``. With
+    ``T_mult >= 2`` there are at most 63 restarts below any int64 horizon.
+
     Examples
     --------
     >>> restart_points(10, 2, 100)
     array([10, 30, 70])
+    >>> restart_points(10, 1, 45)
+    array([10, 20, 30, 40])
     """
     T_0 = check.integer("T_0", T_0, minimum=1)
     T_mult = check.integer("T_mult", T_mult, minimum=1)
     horizon = check.integer("horizon", horizon, minimum=0)
+    if T_mult == 1:
+        count = check.loop_length("horizon", max(0, (horizon - 1) // T_0), f"restarts (one every T_0={T_0} steps)")
+        return T_0 * np.arange(1, count + 1, dtype=np.int64)
     points, start, period = [], T_0, T_0
     while start < horizon:
         points.append(start)
@@ -83,16 +94,10 @@ class CosineAnnealingWarmRestarts(Schedule):
     array([0.1, 0.1, 0.1, 0.1])
     """
 
-    lr: float
-    T_0: int
-    T_mult: int = 1
-    eta_min: float = 0.0
-
-    def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "T_0", check.integer("T_0", self.T_0, minimum=1))
-        _set(self, "T_mult", check.integer("T_mult", self.T_mult, minimum=1))
-        _set(self, "eta_min", check.nonnegative("eta_min", self.eta_min))
+    lr: float = param(check.positive)
+    T_0: int = param(check.integer, minimum=1)
+    T_mult: int = param(check.integer, minimum=1, default=1)
+    eta_min: float = param(check.nonnegative, default=0.0)
 
     def position(self, t):
         """Return ``(T_cur, T_i)``: steps since the last restart and the current period, as arrays."""
@@ -101,14 +106,12 @@ class CosineAnnealingWarmRestarts(Schedule):
     def _position(self, t):
         if self.T_mult == 1:
             return np.mod(t, self.T_0), np.full_like(t, float(self.T_0))
-        _, power = _cycle_index(t, self.T_0, self.T_mult)
-        T_i = self.T_0 * power
-        T_cur = t - self.T_0 * (power - 1) / (self.T_mult - 1)
-        return T_cur, T_i
+        start, T_i = _cycle_index(t, self.T_0, self.T_mult)
+        return t - start, T_i
 
     def _evaluate(self, t):
         T_cur, T_i = self._position(t)
-        return self.eta_min + (self.lr - self.eta_min) * (1 + np.cos(np.pi * T_cur / T_i)) / 2
+        return cosine_interp(self.lr, self.eta_min, T_cur / T_i)
 
     def _tail(self):
         return Tail("power", 0.0)

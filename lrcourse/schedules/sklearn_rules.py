@@ -6,14 +6,15 @@ update, so the formulas below use ``t + 1`` where scikit-learn writes ``t``.
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _validate as check
-from .base import Schedule, Tail, _set
+from .base import Schedule, Tail, param
+from .shapes import inverse_power
+from .stateful import MetricRule
 
 __all__ = ["SklearnOptimalLR", "SklearnInvScalingLR", "SklearnAdaptiveLR"]
 
@@ -33,13 +34,11 @@ class SklearnOptimalLR(Schedule):
         The L2 regularisation strength :math:`\alpha > 0`.
     """
 
-    alpha: float = 1e-4
-
-    def __post_init__(self):
-        _set(self, "alpha", check.positive("alpha", self.alpha))
+    alpha: float = param(check.positive, default=1e-4)
 
     @property
     def t0(self) -> float:
+        r"""The offset :math:`t_0 = \alpha^{-3/4}` of Bottou's heuristic."""
         typw = math.sqrt(1.0 / math.sqrt(self.alpha))
         return 1.0 / (typw * self.alpha)
 
@@ -54,29 +53,34 @@ class SklearnOptimalLR(Schedule):
 class SklearnInvScalingLR(Schedule):
     r"""scikit-learn's ``"invscaling"`` rule: :math:`\eta_t = \eta_0 / (t + 1)^{p}`.
 
+    The curve of :class:`~lrcourse.InversePowerDecay` under scikit-learn's parameter names:
+    ``SklearnInvScalingLR(eta0, power_t)`` equals ``InversePowerDecay(lr=eta0, power=power_t)``
+    (both evaluate :func:`lrcourse.schedules.shapes.inverse_power`).
+
     Parameters
     ----------
     eta0 : float, default 0.01
         :math:`\eta_0 > 0`.
     power_t : float, default 0.25
         :math:`p \ge 0` (scikit-learn's default for ``SGDRegressor``; ``SGDClassifier`` uses 0.5).
+
+    Examples
+    --------
+    >>> SklearnInvScalingLR(eta0=0.1, power_t=0.5)(np.array([0, 3, 99]))
+    array([0.1 , 0.05, 0.01])
     """
 
-    eta0: float = 0.01
-    power_t: float = 0.25
-
-    def __post_init__(self):
-        _set(self, "eta0", check.positive("eta0", self.eta0))
-        _set(self, "power_t", check.nonnegative("power_t", self.power_t))
+    eta0: float = param(check.positive, default=0.01)
+    power_t: float = param(check.nonnegative, default=0.25)
 
     def _evaluate(self, t):
-        return self.eta0 / (t + 1.0) ** self.power_t
+        return inverse_power(self.eta0, self.power_t, t)
 
     def _tail(self):
         return Tail("power", self.power_t)
 
 
-class SklearnAdaptiveLR:
+class SklearnAdaptiveLR(MetricRule):
     r"""scikit-learn's ``"adaptive"`` rule: keep :math:`\eta_0` while the epoch loss improves.
 
     After ``n_iter_no_change`` consecutive epochs whose loss is not below the best loss minus
@@ -98,11 +102,13 @@ class SklearnAdaptiveLR:
         self.reset()
 
     def reset(self) -> None:
+        """Forget every loss seen: back to ``eta0``."""
         self.lr = self.eta0
         self.best = math.inf
         self.no_improvement = 0
 
     def step(self, loss) -> float:
+        """Record one epoch's loss and return the rate for the next epoch."""
         value = check.real("loss", loss, allow_inf=True)
         if value > self.best - self.tol:
             self.no_improvement += 1
@@ -116,10 +122,7 @@ class SklearnAdaptiveLR:
 
     def trace(self, losses) -> np.ndarray:
         """Rates after each epoch loss, from a fresh start (this object is untouched)."""
-        values = check.array("losses", losses, ndim=1, finite=False)
-        fresh = copy.copy(self)
-        fresh.reset()
-        return np.array([fresh.step(v) for v in values], dtype=np.float64)
+        return self.replay("losses", losses)
 
     def __repr__(self):
         return f"SklearnAdaptiveLR(eta0={self.eta0}, tol={self.tol}, n_iter_no_change={self.n_iter_no_change})"

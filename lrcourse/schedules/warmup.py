@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
-from .base import Schedule, Tail, _set
+from .base import Schedule, Tail, param
+from .shapes import cosine_interp, linear_interp
 
 __all__ = ["Warmup", "WarmupStableDecay", "warmup_ramp"]
 
@@ -23,18 +24,30 @@ def warmup_ramp(progress, mode: str = "linear", start_factor: float = 0.0):
         w_{exp}(u) = s^{\,1 - u}, \qquad
         w_{cos}(u) = s + (1 - s)\,\tfrac12\bigl(1 - \cos \pi u\bigr)
 
-    where :math:`s` is ``start_factor`` (must be > 0 for the exponential ramp).
+    where :math:`s` is ``start_factor`` (must be > 0 for the exponential ramp). Progress outside
+    ``[0, 1]`` is clipped.
+
+    Examples
+    --------
+    >>> warmup_ramp(np.array([0.0, 0.5, 1.0]), "linear", 0.2)
+    array([0.2, 0.6, 1. ])
+    >>> warmup_ramp(np.array([0.0, 0.5, 1.0]), "exponential", 0.01)
+    array([0.01, 0.1 , 1.  ])
     """
     check.choice("mode", mode, _MODES)
     s = check.in_range("start_factor", start_factor, 0.0, 1.0)
-    u = np.clip(np.asarray(progress, dtype=np.float64), 0.0, 1.0)
+    u = np.clip(check.array("progress", progress), 0.0, 1.0)
     if mode == "linear":
-        return s + (1 - s) * u
+        return linear_interp(s, 1.0, u)
     if mode == "exponential":
-        if s <= 0:
-            raise ValueError("start_factor must be > 0 for an exponential warm-up (it ramps geometrically)")
+        _exponential_needs_a_start(s)
         return s ** (1 - u)
-    return s + (1 - s) * (1 - np.cos(np.pi * u)) / 2
+    return cosine_interp(1.0, s, 1 - u)  # the cosine from 1 down to s, read backwards: exact s at u = 0
+
+
+def _exponential_needs_a_start(start_factor: float) -> None:
+    if start_factor <= 0:
+        raise ValueError("start_factor must be > 0 for an exponential warm-up (it ramps geometrically)")
 
 
 @dataclass(frozen=True)
@@ -65,19 +78,15 @@ class Warmup(Schedule):
         :math:`w(0)`, as a fraction of :math:`\eta^S_0`; the exponential ramp needs it > 0.
     """
 
-    schedule: Schedule
-    warmup_steps: int
-    mode: str = "linear"
-    start_factor: float = 0.0
+    schedule: Schedule = param(check.instance, Schedule, "an lrcourse Schedule")
+    warmup_steps: int = param(check.integer, minimum=1)
+    mode: str = param(check.choice, _MODES, default="linear")
+    start_factor: float = param(check.in_range, 0.0, 1.0, default=0.0)
 
     def __post_init__(self):
-        if not isinstance(self.schedule, Schedule):
-            raise TypeError(f"schedule must be an lrcourse Schedule, got {type(self.schedule).__name__}")
-        _set(self, "warmup_steps", check.integer("warmup_steps", self.warmup_steps, minimum=1))
-        check.choice("mode", self.mode, _MODES)
-        _set(self, "start_factor", check.in_range("start_factor", self.start_factor, 0.0, 1.0))
-        if self.mode == "exponential" and self.start_factor <= 0:
-            raise ValueError("start_factor must be > 0 for an exponential warm-up (it ramps geometrically)")
+        super().__post_init__()
+        if self.mode == "exponential":
+            _exponential_needs_a_start(self.start_factor)
 
     def _evaluate(self, t):
         W = self.warmup_steps
@@ -88,7 +97,7 @@ class Warmup(Schedule):
         return out
 
     def _tail(self):
-        return self.schedule._tail()
+        return self.schedule.tail()
 
 
 @dataclass(frozen=True)
@@ -118,31 +127,24 @@ class WarmupStableDecay(Schedule):
     decay : {"linear", "cosine", "sqrt"}, default "linear"
     """
 
-    lr: float
-    warmup_steps: int
-    stable_steps: int
-    decay_steps: int
-    min_lr: float = 0.0
-    decay: str = "linear"
+    lr: float = param(check.positive)
+    warmup_steps: int = param(check.integer, minimum=0)
+    stable_steps: int = param(check.integer, minimum=0)
+    decay_steps: int = param(check.integer, minimum=1)
+    min_lr: float = param(check.nonnegative, default=0.0)
+    decay: str = param(check.choice, ("linear", "cosine", "sqrt"), default="linear")
 
     def __post_init__(self):
-        _set(self, "lr", check.positive("lr", self.lr))
-        _set(self, "warmup_steps", check.integer("warmup_steps", self.warmup_steps, minimum=0))
-        _set(self, "stable_steps", check.integer("stable_steps", self.stable_steps, minimum=0))
-        _set(self, "decay_steps", check.integer("decay_steps", self.decay_steps, minimum=1))
-        _set(self, "min_lr", check.in_range("min_lr", self.min_lr, 0.0, self.lr))
-        check.choice("decay", self.decay, ("linear", "cosine", "sqrt"))
+        super().__post_init__()
+        check.in_range("min_lr", self.min_lr, 0.0, self.lr)
 
     def _evaluate(self, t):
         W, S, D = self.warmup_steps, self.stable_steps, self.decay_steps
         u = np.clip((t - W - S) / D, 0.0, 1.0)
-        if self.decay == "linear":
-            d = 1 - u
-        elif self.decay == "cosine":
-            d = (1 + np.cos(np.pi * u)) / 2
-        else:
-            d = 1 - np.sqrt(u)
-        out = self.min_lr + (self.lr - self.min_lr) * d
+        if self.decay == "cosine":
+            out = cosine_interp(self.lr, self.min_lr, u)
+        else:  # d(u) = 1 - u or 1 - sqrt(u), exact min_lr at the end
+            out = linear_interp(self.min_lr, self.lr, 1 - (u if self.decay == "linear" else np.sqrt(u)))
         if W:
             out = np.where(t < W, self.lr * t / W, out)
         return out

@@ -8,6 +8,7 @@ module          what it holds
 ``online``      step sizes adapted while training: Delta-Bar-Delta and its regrettable variant,
                 AdaDelta, AdGD, vSGD
 ``range_test``  the one-step range test of the exercise and Smith's LR range test during training
+``oracle``      the checked access to the user's ``f``, ``grad`` and curvature that every method shares
 ==============  =====================================================================================
 
 ``convergence`` reads a run: its linear rate, the iterations it needs to reach a tolerance, the angle

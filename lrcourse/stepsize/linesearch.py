@@ -30,9 +30,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from .. import _validate as check
+from .oracle import Oracle
 
 __all__ = [
     "DescentResult",
@@ -53,31 +53,42 @@ BOYD_MINIMIZER = np.array([-0.5 * math.log(2.0), 0.0])
 BOYD_MINIMUM = 2.0 * math.sqrt(2.0) * math.exp(-0.1)
 
 
+def _boyd_terms(x):
+    """The three exponentials :math:`a, b, c` of the test function at ``x`` (last axis of length 2).
+
+    A point far out gives ``inf`` (the line searches read that as "too far"), without a warning.
+    """
+    x = check.array("x", x, finite=False)
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise ValueError(f"x must have a last axis of length 2 (x1, x2), got shape {x.shape}")
+    x1, x2 = x[..., 0], x[..., 1]
+    with np.errstate(over="ignore"):
+        return np.exp(x1 + 3 * x2 - 0.1), np.exp(x1 - 3 * x2 - 0.1), np.exp(-x1 - 0.1)
+
+
 def boyd_function(x):
     r"""The test function :math:`\exp(x_1+3x_2-0.1) + \exp(x_1-3x_2-0.1) + \exp(-x_1-0.1)`.
 
     ``x`` has a last axis of length 2; any leading axes are evaluated at once (handy for contours).
+
+    Examples
+    --------
+    >>> bool(np.isclose(boyd_function(BOYD_MINIMIZER), BOYD_MINIMUM))
+    True
     """
-    x = np.asarray(x, dtype=np.float64)
-    x1, x2 = x[..., 0], x[..., 1]
-    return np.exp(x1 + 3 * x2 - 0.1) + np.exp(x1 - 3 * x2 - 0.1) + np.exp(-x1 - 0.1)
+    a, b, c = _boyd_terms(x)
+    return a + b + c
 
 
 def boyd_gradient(x):
     r"""Gradient :math:`(a + b - c,\; 3a - 3b)` with :math:`a, b, c` the three exponentials."""
-    x = np.asarray(x, dtype=np.float64)
-    a = np.exp(x[..., 0] + 3 * x[..., 1] - 0.1)
-    b = np.exp(x[..., 0] - 3 * x[..., 1] - 0.1)
-    c = np.exp(-x[..., 0] - 0.1)
+    a, b, c = _boyd_terms(x)
     return np.stack([a + b - c, 3 * (a - b)], axis=-1)
 
 
 def boyd_hessian(x):
     r"""Hessian :math:`\begin{pmatrix} a+b+c & 3(a-b) \\ 3(a-b) & 9(a+b) \end{pmatrix}`."""
-    x = np.asarray(x, dtype=np.float64)
-    a = np.exp(x[..., 0] + 3 * x[..., 1] - 0.1)
-    b = np.exp(x[..., 0] - 3 * x[..., 1] - 0.1)
-    c = np.exp(-x[..., 0] - 0.1)
+    a, b, c = _boyd_terms(x)
     row1 = np.stack([a + b + c, 3 * (a - b)], axis=-1)
     row2 = np.stack([3 * (a - b), 9 * (a + b)], axis=-1)
     return np.stack([row1, row2], axis=-2)
@@ -114,60 +125,81 @@ class DescentResult:
 
     @property
     def x_final(self):
+        """The last iterate."""
         return self.x[-1]
 
     @property
     def f_final(self) -> float:
+        """``f`` at the last iterate."""
         return float(self.f[-1])
 
     @property
     def n_iter(self) -> int:
+        """Number of steps taken."""
         return len(self.steps)
 
 
 def armijo_holds(f_new, f_old, step, grad_norm_sq, alpha) -> bool:
-    r"""The sufficient-decrease test :math:`f(x - t g) \le f(x) - \alpha t \|g\|^2`."""
+    r"""The sufficient-decrease test :math:`f(x - t g) \le f(x) - \alpha t \|g\|^2`.
+
+    ``f_new`` may be ``inf`` (a trial point too far out never passes).
+
+    Examples
+    --------
+    >>> armijo_holds(f_new=0.5, f_old=1.0, step=1.0, grad_norm_sq=1.0, alpha=0.3)
+    True
+    """
+    f_new = check.real("f_new", f_new, allow_inf=True)
+    f_old = check.real("f_old", f_old)
+    step = check.nonnegative("step", step)
+    grad_norm_sq = check.nonnegative("grad_norm_sq", grad_norm_sq)
+    alpha = check.real("alpha", alpha)
     return bool(f_new <= f_old - alpha * step * grad_norm_sq)
-
-
-class _Problem:
-    """Wrap user functions so the algorithms always see 1-D float vectors."""
-
-    def __init__(self, f, grad, x0, hess=None):
-        self.f_user = check.function("f", f)
-        self.grad_user = check.function("grad", grad)
-        self.hess_user = None if hess is None else check.function("hess", hess)
-        self.scalar = np.ndim(x0) == 0
-        self.x0 = check.array("x0", np.atleast_1d(x0), ndim=1, min_size=1)
-        self.n_evals = 0
-
-    def _arg(self, x):
-        return float(x[0]) if self.scalar else x
-
-    def f(self, x) -> float:
-        self.n_evals += 1
-        return float(np.asarray(self.f_user(self._arg(x)), dtype=np.float64))
-
-    def grad(self, x) -> np.ndarray:
-        g = np.atleast_1d(np.asarray(self.grad_user(self._arg(x)), dtype=np.float64))
-        if g.shape != self.x0.shape:
-            raise ValueError(f"grad must return shape {self.x0.shape}, got {g.shape}")
-        return g
-
-    def hess(self, x) -> np.ndarray:
-        h = np.asarray(self.hess_user(self._arg(x)), dtype=np.float64).reshape(self.x0.size, self.x0.size)
-        return h
-
-    def result(self, xs, steps, fs, converged, diverged, method) -> DescentResult:
-        xs = np.array(xs)
-        steps = np.array(steps, dtype=np.float64)
-        if self.scalar:
-            xs = xs[:, 0]
-        return DescentResult(xs, steps, np.array(fs), converged, diverged, self.n_evals, method)
 
 
 def _common(max_iter, tol):
     return check.integer("max_iter", max_iter, minimum=1), check.nonnegative("tol", tol)
+
+
+def _descend(p: Oracle, method: str, max_iter: int, tol: float, propose, *, stop_without_decrease: bool,
+             coordinates: bool = False) -> DescentResult:
+    """The loop every descent method shares; ``propose(x, fx, g)`` is the method's own step.
+
+    ``propose`` returns ``(x_new, f_new, step)``, or ``None`` when the method can make no progress.
+    The run stops when the gradient norm is at most ``tol`` (converged), on a non-finite ``f_new``
+    or ``x_new`` (diverged: the last finite iterate is kept; NumPy's overflow warnings are silenced
+    for that reason), on ``None``, and, with ``stop_without_decrease``, when ``f`` no longer
+    decreases (round-off floor). ``coordinates``: the recorded step is one value per coordinate.
+    """
+    x = p.x0.copy()
+    fx = p.f(x)
+    xs, fs, steps = [x.copy()], [fx], []
+    converged = diverged = False
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(max_iter):
+            g = p.grad(x)
+            if float(np.linalg.norm(g)) <= tol:
+                converged = True
+                break
+            move = propose(x, fx, g)
+            if move is None:
+                break
+            x_new, f_new, step = move
+            if not (np.isfinite(f_new) and np.all(np.isfinite(x_new))):
+                diverged = True
+                break
+            if stop_without_decrease and f_new >= fx:
+                break
+            x, fx = x_new, f_new
+            xs.append(x.copy())
+            fs.append(fx)
+            steps.append(step)
+        else:
+            converged = float(np.linalg.norm(p.grad(x))) <= tol
+    xs = np.array(xs)
+    width = (p.x0.size,) if coordinates else ()
+    steps = np.array(steps, dtype=np.float64).reshape(len(steps), *width)
+    return DescentResult(xs[:, 0] if p.scalar else xs, steps, np.array(fs), converged, diverged, p.n_evals, method)
 
 
 def backtracking_descent(f, grad, x0, *, alpha=0.3, beta=0.8, t0=1.0, max_iter=500, tol=1e-6,
@@ -203,35 +235,20 @@ def backtracking_descent(f, grad, x0, *, alpha=0.3, beta=0.8, t0=1.0, max_iter=5
     t0 = check.positive("t0", t0)
     max_iter, tol = _common(max_iter, tol)
     max_backtracks = check.integer("max_backtracks", max_backtracks, minimum=1)
-    p = _Problem(f, grad, x0)
-    x = p.x0.copy()
-    fx = p.f(x)
-    xs, fs, steps = [x.copy()], [fx], []
-    converged = False
-    for _ in range(max_iter):
-        g = p.grad(x)
+    p = Oracle(grad, x0, f=f)
+
+    def armijo_step(x, fx, g):
         gg = float(g @ g)
-        if math.sqrt(gg) <= tol:
-            converged = True
-            break
         t = t0
         for _ in range(max_backtracks):
             f_new = p.f(x - t * g)
             if np.isfinite(f_new) and armijo_holds(f_new, fx, t, gg, alpha):
-                break
+                return x - t * g, f_new, t
             t *= beta
-        else:
-            raise RuntimeError("backtracking found no step with sufficient decrease; is grad correct?")
-        if f_new >= fx:  # round-off floor: the decrease is below the resolution of f
-            break
-        x = x - t * g
-        fx = f_new
-        xs.append(x.copy())
-        fs.append(fx)
-        steps.append(t)
-    else:
-        converged = float(np.linalg.norm(p.grad(x))) <= tol
-    return p.result(xs, steps, fs, converged, False, "armijo")
+        raise RuntimeError(f"backtracking found no step with sufficient decrease in max_backtracks="
+                           f"{max_backtracks} shrinks from t0={t0:g}; is grad correct (or t0 far too large)?")
+
+    return _descend(p, "armijo", max_iter, tol, armijo_step, stop_without_decrease=True)
 
 
 def exact_line_search_descent(f, grad, x0, *, max_step=None, max_iter=200, tol=1e-6,
@@ -257,22 +274,16 @@ def exact_line_search_descent(f, grad, x0, *, max_step=None, max_iter=200, tol=1
     xtol : float, default 1e-10
         Tolerance of the 1-D solver.
     """
+    from scipy.optimize import minimize_scalar
+
     max_iter, tol = _common(max_iter, tol)
     if max_step is not None:
         max_step = check.positive("max_step", max_step)
     xtol = check.positive("xtol", xtol)
-    p = _Problem(f, grad, x0)
-    x = p.x0.copy()
-    fx = p.f(x)
-    xs, fs, steps = [x.copy()], [fx], []
-    converged = diverged = False
-    for _ in range(max_iter):
-        g = p.grad(x)
-        if float(np.linalg.norm(g)) <= tol:
-            converged = True
-            break
+    p = Oracle(grad, x0, f=f)
 
-        def phi(t, x=x, g=g):
+    def exact_step(x, fx, g):
+        def phi(t):
             value = p.f(x - t * g)
             return value if np.isfinite(value) else np.inf
 
@@ -283,19 +294,11 @@ def exact_line_search_descent(f, grad, x0, *, max_step=None, max_iter=200, tol=1
             else:
                 res = minimize_scalar(phi, bounds=(0.0, max_step), method="bounded", options={"xatol": xtol})
         t = float(res.x)
-        f_new = p.f(x - t * g)
-        if not np.isfinite(f_new) or t <= 0 or f_new >= fx:
-            # t <= 0, no decrease or overflow: no more progress possible along -g
-            diverged = not np.isfinite(f_new)
-            break
-        x = x - t * g
-        fx = f_new
-        xs.append(x.copy())
-        fs.append(fx)
-        steps.append(t)
-    else:
-        converged = float(np.linalg.norm(p.grad(x))) <= tol
-    return p.result(xs, steps, fs, converged, diverged, "exact")
+        if t <= 0:  # no progress possible along -g
+            return None
+        return x - t * g, p.f(x - t * g), t
+
+    return _descend(p, "exact", max_iter, tol, exact_step, stop_without_decrease=True)
 
 
 def newton_1d(f, df, d2f, x0, *, max_iter=50, tol=1e-10) -> DescentResult:
@@ -309,29 +312,16 @@ def newton_1d(f, df, d2f, x0, *, max_iter=50, tol=1e-10) -> DescentResult:
     """
     check.real("x0", x0)
     max_iter, tol = _common(max_iter, tol)
-    p = _Problem(f, df, float(x0), hess=d2f)
-    x = p.x0.copy()
-    xs, fs, steps = [x.copy()], [p.f(x)], []
-    converged = diverged = False
-    for _ in range(max_iter):
-        g = p.grad(x)
-        if abs(g[0]) <= tol:
-            converged = True
-            break
+    p = Oracle(df, float(x0), f=f, hess=d2f)
+
+    def newton_step(x, fx, g):
         h = float(p.hess(x)[0, 0])
         if not h > 0:
             raise ValueError(f"d2f must be > 0 along the path for a Newton step, got {h!r} at x={x[0]!r}")
-        x = x - g / h
-        fx = p.f(x)
-        if not np.isfinite(fx):
-            diverged = True
-            break
-        xs.append(x.copy())
-        fs.append(fx)
-        steps.append(1.0 / h)
-    else:
-        converged = abs(p.grad(x)[0]) <= tol
-    return p.result(xs, steps, fs, converged, diverged, "newton-1d")
+        x_new = x - g / h
+        return x_new, p.f(x_new), 1.0 / h
+
+    return _descend(p, "newton-1d", max_iter, tol, newton_step, stop_without_decrease=False)
 
 
 def newton_descent(f, grad, hess, x0, *, damped=False, alpha=0.25, beta=0.5, max_iter=50,
@@ -346,33 +336,24 @@ def newton_descent(f, grad, hess, x0, *, damped=False, alpha=0.25, beta=0.5, max
     max_iter, tol = _common(max_iter, tol)
     alpha = check.in_range("alpha", alpha, 0.0, 0.5, low_open=True, high_open=True)
     beta = check.in_range("beta", beta, 0.0, 1.0, low_open=True, high_open=True)
-    p = _Problem(f, grad, x0, hess=hess)
-    x = p.x0.copy()
-    fx = p.f(x)
-    xs, fs, steps = [x.copy()], [fx], []
-    converged = diverged = False
-    for _ in range(max_iter):
-        g = p.grad(x)
-        if float(np.linalg.norm(g)) <= tol:
-            converged = True
-            break
-        d = -np.linalg.solve(p.hess(x), g)
+    damped = check.flag("damped", damped)
+    p = Oracle(grad, x0, f=f, hess=hess)
+
+    def newton_step(x, fx, g):
+        H = p.hess(x)
+        if not np.all(np.isfinite(H)):
+            raise ValueError(f"hess returned a non-finite value at x={x!r}")
+        try:
+            d = -np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"hess is singular at x={x!r}: the Newton step is undefined") from None
         t = 1.0
         if damped:
             while p.f(x + t * d) > fx + alpha * t * float(g @ d) and t > 1e-12:
                 t *= beta
-        x_new = x + t * d
-        f_new = p.f(x_new)
-        if not np.isfinite(f_new):
-            diverged = True
-            break
-        x, fx = x_new, f_new
-        xs.append(x.copy())
-        fs.append(fx)
-        steps.append(t)
-    else:
-        converged = float(np.linalg.norm(p.grad(x))) <= tol
-    return p.result(xs, steps, fs, converged, diverged, "newton")
+        return x + t * d, p.f(x + t * d), t
+
+    return _descend(p, "newton", max_iter, tol, newton_step, stop_without_decrease=False)
 
 
 def diagonal_preconditioned_descent(f, grad, hess_diag, x0, *, lr=1.0, min_curvature=1e-12, max_iter=500,
@@ -389,37 +370,12 @@ def diagonal_preconditioned_descent(f, grad, hess_diag, x0, *, lr=1.0, min_curva
     lr = check.positive("lr", lr)
     min_curvature = check.positive("min_curvature", min_curvature)
     max_iter, tol = _common(max_iter, tol)
-    check.function("hess_diag", hess_diag)
-    p = _Problem(f, grad, x0)
-    d = p.x0.size
+    p = Oracle(grad, x0, f=f, hess=check.function("hess_diag", hess_diag))
 
-    def diag(x):
-        h = np.asarray(hess_diag(p._arg(x)), dtype=np.float64)
-        if h.ndim == 2:
-            h = np.diag(h)
-        return np.maximum(np.atleast_1d(h).reshape(d), min_curvature)
+    def preconditioned_step(x, fx, g):
+        rates = lr / np.maximum(p.hess(x, diagonal=True), min_curvature)
+        x_new = x - rates * g
+        return x_new, p.f(x_new), rates
 
-    x = p.x0.copy()
-    xs, fs, steps = [x.copy()], [p.f(x)], []
-    converged = diverged = False
-    for _ in range(max_iter):
-        g = p.grad(x)
-        if float(np.linalg.norm(g)) <= tol:
-            converged = True
-            break
-        rates = lr / diag(x)
-        x = x - rates * g
-        fx = p.f(x)
-        if not (np.isfinite(fx) and np.all(np.isfinite(x))):
-            diverged = True
-            break
-        xs.append(x.copy())
-        fs.append(fx)
-        steps.append(rates)
-    else:
-        converged = float(np.linalg.norm(p.grad(x))) <= tol
-    result = p.result(xs, steps, fs, converged, diverged, "diagonal")
-    if not steps:
-        result = DescentResult(result.x, np.empty((0, d)), result.f, converged, diverged, result.n_evals,
-                               result.method)
-    return result
+    return _descend(p, "diagonal", max_iter, tol, preconditioned_step, stop_without_decrease=False,
+                    coordinates=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
+from .oracle import Oracle
 
 __all__ = ["AdaptiveResult", "delta_bar_delta", "regrettable_delta_bar_delta", "adadelta", "adgd", "vsgd"]
 
@@ -57,32 +58,38 @@ class AdaptiveResult:
 
     @property
     def x_final(self) -> np.ndarray:
+        """The last iterate."""
         return self.x[-1]
 
 
-class _Oracle:
-    """Calls ``grad(x)`` or ``grad(x, rng)`` and checks shapes."""
+def _oracle(grad, x0, rng, f=None, hess=None) -> Oracle:
+    """The online rules call the user's functions with vectors, also for a scalar ``x0``."""
+    return Oracle(grad, x0, f=f, hess=hess, rng=rng, scalar_arguments=False)
 
-    def __init__(self, grad, x0, rng, f=None):
-        self.grad_user = check.function("grad", grad)
-        self.f_user = None if f is None else check.function("f", f)
-        if rng is not None and not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__}")
-        self.rng = rng
-        self.x0 = check.array("x0", np.atleast_1d(x0), ndim=1, min_size=1)
 
-    def grad(self, x):
-        g = self.grad_user(x, self.rng) if self.rng is not None else self.grad_user(x)
-        g = np.atleast_1d(np.asarray(g, dtype=np.float64))
-        if g.shape != self.x0.shape:
-            raise ValueError(f"grad must return shape {self.x0.shape}, got {g.shape}")
-        return g
+def _iterate(o: Oracle, n: int, update, x=None):
+    """The loop the online rules share: ``update(x, g) -> (x_new, rate)`` at each of ``n`` steps.
 
-    def result(self, xs, lrs, diverged, method):
-        xs = np.array(xs)
-        lrs = np.array(lrs, dtype=np.float64).reshape(len(lrs), self.x0.size)
-        fs = None if self.f_user is None else np.array([float(self.f_user(x)) for x in xs])
-        return AdaptiveResult(xs, lrs, fs, diverged, method)
+    Starts from ``x`` (default ``o.x0``) and stops early at the first non-finite iterate (the last
+    finite one is kept). Returns ``(iterates, rates, diverged)``.
+    """
+    x = o.x0.copy() if x is None else x
+    xs, lrs = [x.copy()], []
+    diverged = False
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is the divergence reported here
+        for _ in range(n):
+            x_new, rate = update(x, o.grad(x))
+            if not np.all(np.isfinite(x_new)):
+                diverged = True
+                break
+            x = x_new
+            xs.append(x.copy())
+            lrs.append(np.broadcast_to(rate, x.shape).copy())
+    return np.array(xs), np.array(lrs, dtype=np.float64).reshape(len(lrs), o.x0.size), diverged
+
+
+def _result(o: Oracle, xs, rates, diverged: bool, method: str) -> AdaptiveResult:
+    return AdaptiveResult(xs, rates, o.f_history(xs), diverged, method)
 
 
 def _n_steps(n_steps):
@@ -99,18 +106,15 @@ def _run_dbd(grad, x0, lr0, kappa, phi, theta, n_steps, rng, f, *, regrettable: 
     """The Delta-Bar-Delta loop; with ``regrettable`` it also takes back rate changes (RDBD)."""
     lr0, kappa, phi, theta = _dbd_parameters(lr0, kappa, phi, theta)
     n = _n_steps(n_steps)
-    o = _Oracle(grad, x0, rng, f)
-    x = o.x0.copy()
-    lr = np.full_like(x, lr0)
+    o = _oracle(grad, x0, rng, f)
+    lr = np.full_like(o.x0, lr0)
     lr_before_last = lr.copy()
-    gbar = np.zeros_like(x)
-    g_prev = None
-    c_prev = None
-    xs, lrs = [x.copy()], []
+    gbar = np.zeros_like(o.x0)
+    g_prev = c_prev = None
     regrets = 0
-    diverged = False
-    for _ in range(n):
-        g = o.grad(x)
+
+    def update(x, g):
+        nonlocal lr, lr_before_last, gbar, g_prev, c_prev, regrets
         c = None if g_prev is None or not regrettable else float(g @ g_prev)
         if c is not None and c_prev is not None and c * c_prev < 0:
             lr = lr_before_last.copy()  # take back the previous change
@@ -120,14 +124,11 @@ def _run_dbd(grad, x0, lr0, kappa, phi, theta, n_steps, rng, f, *, regrettable: 
             lr_before_last = lr.copy()
             lr = _dbd_update(lr, g, gbar, kappa, phi)
         gbar = (1.0 - theta) * g + theta * gbar
-        x = x - lr * g
-        if not np.all(np.isfinite(x)):
-            diverged = True
-            break
-        xs.append(x.copy())
-        lrs.append(lr.copy())
         g_prev, c_prev = g, c
-    return o.result(xs, lrs, diverged, f"rdbd ({regrets} regrets)" if regrettable else "dbd")
+        return x - lr * g, lr
+
+    xs, rates, diverged = _iterate(o, n, update)
+    return _result(o, xs, rates, diverged, f"rdbd ({regrets} regrets)" if regrettable else "dbd")
 
 
 def _dbd_parameters(lr0, kappa, phi, theta):
@@ -218,25 +219,19 @@ def adadelta(grad, x0, *, rho=0.95, eps=1e-6, lr=1.0, n_steps=500, rng=None, f=N
     eps = check.positive("eps", eps)
     lr = check.positive("lr", lr)
     n = _n_steps(n_steps)
-    o = _Oracle(grad, x0, rng, f)
-    x = o.x0.copy()
-    eg2 = np.zeros_like(x)
-    edx2 = np.zeros_like(x)
-    xs, lrs = [x.copy()], []
-    diverged = False
-    for _ in range(n):
-        g = o.grad(x)
+    o = _oracle(grad, x0, rng, f)
+    eg2 = np.zeros_like(o.x0)
+    edx2 = np.zeros_like(o.x0)
+
+    def update(x, g):
+        nonlocal eg2, edx2
         eg2 = rho * eg2 + (1.0 - rho) * g * g
         rate = lr * np.sqrt(edx2 + eps) / np.sqrt(eg2 + eps)
         dx = -rate * g
         edx2 = rho * edx2 + (1.0 - rho) * dx * dx
-        x = x + dx
-        if not np.all(np.isfinite(x)):
-            diverged = True
-            break
-        xs.append(x.copy())
-        lrs.append(rate)
-    return o.result(xs, lrs, diverged, "adadelta")
+        return x + dx, rate
+
+    return _result(o, *_iterate(o, n, update), "adadelta")
 
 
 def adgd(grad, x0, *, lr0=1e-6, n_steps=200, f=None) -> AdaptiveResult:
@@ -261,34 +256,29 @@ def adgd(grad, x0, *, lr0=1e-6, n_steps=200, f=None) -> AdaptiveResult:
     """
     lr0 = check.positive("lr0", lr0)
     n = _n_steps(n_steps)
-    o = _Oracle(grad, x0, None, f)
+    o = _oracle(grad, x0, None, f)
     x_prev = o.x0.copy()
     g_prev = o.grad(x_prev)
-    lam_prev = lr0
-    theta_prev = math.inf
-    x = x_prev - lam_prev * g_prev
-    diverged = not np.all(np.isfinite(x))
-    xs, lrs = ([x_prev.copy()], []) if diverged else ([x_prev.copy(), x.copy()], [lam_prev])
-    for _ in range(n - 1):
-        if diverged:
-            break
-        g = o.grad(x)
+    lam_prev, theta_prev = lr0, math.inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        x1 = x_prev - lam_prev * g_prev
+    if not np.all(np.isfinite(x1)):  # the very first step overflows
+        return _result(o, x_prev[None], np.empty((0, o.x0.size)), True, "adgd")
+
+    def update(x, g):
+        nonlocal x_prev, g_prev, lam_prev, theta_prev
         dg = float(np.linalg.norm(g - g_prev))
         local = math.inf if dg == 0 else float(np.linalg.norm(x - x_prev)) / (2.0 * dg)
-        growth = math.sqrt(1.0 + theta_prev) * lam_prev
-        lam = min(growth, local)
+        lam = min(math.sqrt(1.0 + theta_prev) * lam_prev, local)
         if math.isinf(lam):
             lam = lam_prev
-        x_new = x - lam * g
-        if not np.all(np.isfinite(x_new)):
-            diverged = True
-            break
         theta_prev, lam_prev = lam / lam_prev, lam
-        x_prev, g_prev, x = x, g, x_new
-        xs.append(x.copy())
-        lrs.append(lam)
-    lrs_arr = np.repeat(np.asarray(lrs, dtype=np.float64)[:, None], o.x0.size, axis=1)
-    return o.result(xs, lrs_arr, diverged, "adgd")
+        x_prev, g_prev = x, g
+        return x - lam * g, lam
+
+    xs, rates, diverged = _iterate(o, n - 1, update, x=x1)
+    return _result(o, np.concatenate([o.x0[None], xs]), np.concatenate([np.full((1, o.x0.size), lr0), rates]),
+                   diverged, "adgd")
 
 
 def vsgd(grad, hess_diag, x0, *, n_steps=500, n0=10, C=1.0, eps=1e-12, rng=None, f=None) -> AdaptiveResult:
@@ -327,36 +317,28 @@ def vsgd(grad, hess_diag, x0, *, n_steps=500, n0=10, C=1.0, eps=1e-12, rng=None,
     rng : numpy.random.Generator, optional
     f : callable, optional
     """
-    check.function("hess_diag", hess_diag)
     n = _n_steps(n_steps)
     n0 = check.integer("n0", n0, minimum=1)
     C = check.real("C", C)
     if C < 1:
         raise ValueError(f"C must be >= 1, got {C!r}")
     eps = check.positive("eps", eps)
-    o = _Oracle(grad, x0, rng, f)
+    o = _oracle(grad, x0, rng, f, hess=check.function("hess_diag", hess_diag))
 
     def curvature(x):
-        h = hess_diag(x, rng) if rng is not None else hess_diag(x)
-        h = np.asarray(h, dtype=np.float64)
-        if h.ndim == 2:
-            h = np.diag(h)
-        h = np.atleast_1d(h)
-        if h.shape != o.x0.shape:
-            raise ValueError(f"hess_diag must return shape {o.x0.shape}, got {h.shape}")
-        return np.maximum(h, eps)
+        return np.maximum(o.hess(x, diagonal=True), eps)
 
     x = o.x0.copy()
     gs = np.array([o.grad(x) for _ in range(n0)])
     hs = np.array([curvature(x) for _ in range(n0)])
-    gbar = gs.mean(axis=0)
-    vbar = C * (gs**2).mean(axis=0)
-    hbar = C * hs.mean(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge averages make the first step diverge
+        gbar = gs.mean(axis=0)
+        vbar = C * (gs**2).mean(axis=0)
+        hbar = C * hs.mean(axis=0)
     tau = np.full_like(x, float(n0))
-    xs, lrs = [x.copy()], []
-    diverged = False
-    for _ in range(n):
-        g = o.grad(x)
+
+    def update(x, g):
+        nonlocal gbar, vbar, hbar, tau
         h = curvature(x)
         w = 1.0 / tau
         gbar = (1 - w) * gbar + w * g
@@ -364,11 +346,7 @@ def vsgd(grad, hess_diag, x0, *, n_steps=500, n0=10, C=1.0, eps=1e-12, rng=None,
         hbar = (1 - w) * hbar + w * h
         signal = np.divide(gbar**2, vbar, out=np.zeros_like(x), where=vbar > 0)
         eta = signal / hbar
-        x = x - eta * g
         tau = (1.0 - signal) * tau + 1.0
-        if not np.all(np.isfinite(x)):
-            diverged = True
-            break
-        xs.append(x.copy())
-        lrs.append(eta)
-    return o.result(xs, lrs, diverged, "vsgd")
+        return x - eta * g, eta
+
+    return _result(o, *_iterate(o, n, update), "vsgd")
