@@ -134,9 +134,10 @@ class OneCycleLR(Schedule):
     (three phases) and :math:`T - 1` (last phase), exactly as in torch.
 
     Stepping past ``total_steps`` raises ``ValueError``, as torch does. The cycle ends at step
-    ``total_steps - 1``; at ``t = total_steps`` (torch allows that one last step) the rate and the
-    momentum keep their final values, where torch extrapolates the last phase beyond its end (with
-    ``anneal_strategy="linear"`` that can give a negative rate).
+    ``total_steps - 1``; at ``t = total_steps`` (torch allows that one last step) the last phase is
+    extrapolated one step beyond its end, exactly as torch does. With ``anneal_strategy="linear"`` that
+    step can fall below zero when the last phase is short; torch would then return a negative rate,
+    lrcourse raises ``ValueError`` naming ``t`` instead.
 
     Parameters
     ----------
@@ -223,7 +224,7 @@ class OneCycleLR(Schedule):
         phases = self._phases()
         for k, (end, s_lr, e_lr, s_m, e_m) in enumerate(phases):
             here = ~done if k == len(phases) - 1 else (~done & (t <= end))
-            pct = np.minimum((t[here] - start) / (end - start), 1.0)
+            pct = (t[here] - start) / (end - start)  # > 1 only at t = total_steps, extrapolated as torch does
             s, e = (s_m, e_m) if use_momentum else (s_lr, e_lr)
             out[here] = (cosine_interp if self.anneal_strategy == "cos" else linear_interp)(s, e, pct)
             done |= here
