@@ -323,6 +323,17 @@ def scratch_sizes(disk_mb: int) -> dict:
     return {HOME: total // 2, "/tmp": total * 3 // 8, "/dev/shm": total // 8}
 
 
+def _make_dirs(parents, bound) -> list:
+    """``--dir`` for each parent folder not provided otherwise (system trees, scratch, a bound path)."""
+    args = []
+    for parent in parents:
+        if parent in ("/usr", "/etc", "/proc", "/dev", "/tmp", "/dev/shm") or parent.startswith(("/usr/", "/proc/", "/dev/")):
+            continue
+        if not any(parent == b or parent.startswith(b + "/") for b in bound):
+            args += ["--perms", "0755", "--dir", parent]
+    return args
+
+
 def bwrap_command(view: KernelView, *, uid=None, network: bool = True, disk=None, disk_mb: int = 256) -> list:
     """The ``bwrap`` command line (without the kernel command) that builds ``view``.
 
@@ -358,25 +369,23 @@ def bwrap_command(view: KernelView, *, uid=None, network: bool = True, disk=None
     if uid is None:
         args += ["--unshare-user", "--disable-userns"]
     args += _system_args()
-    mounts = [*view.python, LIBRARY, view.runtime, view.home, *(dest for _, dest in view.files),
-              *(dest for _, dest in view.extra)]
-    bound = set(view.python)
-    for parent in _parents(mounts):
-        if parent in ("/usr", "/etc", "/proc", "/dev", "/tmp") or parent.startswith(("/usr/", "/proc/", "/dev/")):
-            continue
-        if not any(parent == b or parent.startswith(b + "/") for b in bound):
-            args += ["--perms", "0755", "--dir", parent]
-    for path in view.python:
-        args += ["--ro-bind", path, path]
-    for path in view.hidden:  # the staged copy is the only library the kernel sees
-        args += ["--perms", "0555", "--size", "4096", "--tmpfs", path]
-    args += ["--ro-bind", view.library, LIBRARY, "--bind", view.runtime, view.runtime]
+    # The private scratch (HOME, /tmp, /dev/shm) is mounted first: everything bound afterwards stays
+    # visible even when it lives under /tmp on the host (a checkout or a venv in /tmp).
+    args += _make_dirs(_parents([view.home]), bound=())
     if disk is not None:
         args += ["--bind", f"{disk}/home", view.home, "--bind", f"{disk}/tmp", "/tmp",
                  "--bind", f"{disk}/shm", "/dev/shm"]
     else:
         for dest, size in scratch_sizes(disk_mb).items():
             args += ["--perms", "1777", "--size", str(size), "--tmpfs", dest]
+    mounts = [*view.python, LIBRARY, view.runtime, *(dest for _, dest in view.files),
+              *(dest for _, dest in view.extra)]
+    args += _make_dirs(_parents(mounts), bound=(*view.python, view.home))
+    for path in view.python:
+        args += ["--ro-bind", path, path]
+    for path in view.hidden:  # the staged copy is the only library the kernel sees
+        args += ["--perms", "0555", "--size", "4096", "--tmpfs", path]
+    args += ["--ro-bind", view.library, LIBRARY, "--bind", view.runtime, view.runtime]
     for src, dest in (*view.files, *view.extra):
         args += ["--ro-bind", src, dest]
     return args + ["--remount-ro", "/", "--chdir", view.home]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import subprocess
 import sys
@@ -112,6 +113,33 @@ def test_bwrap_command_binds_only_the_view(tmp_path):
     unprivileged = kv.bwrap_command(view, uid=None)
     assert "--unshare-user" in unprivileged and "--disable-userns" in unprivileged
     assert ["--tmpfs", "/tmp"] == unprivileged[unprivileged.index("/tmp") - 1:unprivileged.index("/tmp") + 1]
+
+
+def test_a_python_installation_under_tmp_stays_visible_behind_the_private_tmp(tmp_path):
+    """A checkout or venv under /tmp (CI clones there) is bound AFTER the private /tmp is mounted, so the
+    kernel still finds it, while the host's other /tmp files stay hidden. tmp_path is itself under /tmp."""
+    assert str(tmp_path).startswith("/tmp/")
+    installed = tmp_path / "clone" / ".venv" / "lib"
+    installed.mkdir(parents=True)
+    (installed / "marker.txt").write_text("installed")
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("not for the kernel")
+    library, runtime = kv.stage_library(tmp_path / "scratch"), tmp_path / "rt"
+    runtime.mkdir()
+    (runtime / "kernel.json").write_text("{}")
+    view = kv.kernel_view(library, runtime)
+    view = dataclasses.replace(view, python=(*view.python, str(installed)))
+    code = ("import os, sys\n"
+            f"print(open({str(installed / 'marker.txt')!r}).read())\n"
+            f"print(os.path.exists({str(runtime / 'kernel.json')!r}), os.path.exists({str(secret)!r}))\n"
+            f"print(os.path.isfile({kv.LIBRARY + '/lrcourse/__init__.py'!r}))\n"
+            "open('/tmp/scratch-ok', 'w').write('x'); print(sorted(os.listdir('/tmp')))\n")
+    proc = subprocess.run([*kv.bwrap_command(view, uid=None), sys.executable, "-c", code],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    marker, seen, library_ok, listing = proc.stdout.strip().splitlines()
+    assert marker == "installed" and seen == "True False" and library_ok == "True"
+    assert "scratch-ok" in listing and "host-secret.txt" not in listing
 
 
 def test_symlinked_data_file_is_never_bound(tmp_path):
