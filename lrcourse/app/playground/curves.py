@@ -106,9 +106,10 @@ class Curve:
 
     @property
     def horizon(self) -> int | None:
-        """Last step at which the schedule is defined (``None``: defined for every step)."""
+        """Last step the page draws (``None``: every step). A one-cycle ends at ``total_steps - 1``;
+        torch allows one more step, an extrapolation of the last phase that can go negative."""
         name = FAMILIES[self.family].horizon
-        return None if name is None else self.warmup_steps + self.params[name]
+        return None if name is None else self.warmup_steps + self.params[name] - 1
 
     def to_json(self) -> dict:
         """The curve as the page's JSON (``family``, ``params``, ``warmup``, ``label``)."""

@@ -94,7 +94,7 @@ class Family:
     rate : str, optional
         Body of ``def rate(t):`` returning the learning rate, for families without a torch class.
     horizon : str, optional
-        Parameter after which the schedule is over (lrcourse raises past it; the page stops drawing).
+        Parameter ``n`` of a finite schedule: its last step is ``n - 1`` and the page draws no further.
     multiplicative : bool
         Whether the warm-up target (``initial_lr``) is the ``lr`` parameter itself, as for torch's
         multiplicative schedules, rather than the value at step 0.

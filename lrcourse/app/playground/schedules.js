@@ -17,7 +17,7 @@
       ? (s, e, f) => e + (s - e) / 2.0 * (Math.cos(Math.PI * f) + 1)
       : (s, e, f) => (e - s) * f + s;
     return t => {
-      if (t > T) return NaN;  // the cycle is over (lrcourse and torch raise)
+      if (t > T - 1) return NaN;  // the cycle ended at step total_steps - 1 (past it: torch's extrapolation)
       let start = 0.0;
       for (let k = 0; k < phases.length; k++) {
         const [end, s, e] = phases[k];
