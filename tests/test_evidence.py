@@ -130,6 +130,28 @@ def test_unresolvable_code_is_flagged_for_review_only(case):
     assert all(f.where.cell == 2 and f.where.line for f in found if reason in f.reason)
 
 
+def _released_code(assignment: str) -> list:
+    import nbformat
+    from autograder.course import release_notebook
+    nb = nbformat.read(release_notebook(assignment), as_version=4)
+    return [(k, c.source) for k, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_what_the_released_notebook_imports_is_never_a_finding(assignment):
+    """The instructor's own lines (``from lrcourse.plot import plot_descent_paths``) kept by an honest
+    student raise no question; lrcourse names the release does not use still do."""
+    module = get(assignment)
+    released = _released_code(assignment)
+    assert not [str(f) for f in Evidence.of(released).review(module)]
+    forbidden = {name for part in module.part_names for name in module.forbidden_for(part)}
+    other = next(n for n in ("NoamLR", "CyclicLR", "ExponentialLR") if n not in forbidden)
+    if not module.library_use_expected:
+        extra = (len(released) + 1, f"import lrcourse\nx = lrcourse.{other}")
+        found = Evidence.of([*released, extra]).review(module)
+        assert any("reaches no reference name" in f.reason and f.where.line == 2 for f in found)
+
+
 def test_unparsable_cell_is_a_review_note():
     found = _scan("x = 1\ndef broken(:\n    pass").review(SGDR)
     assert [str(f) for f in found] == ["cannot be read as Python (a syntax error), so it was not checked at "

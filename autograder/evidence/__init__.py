@@ -24,17 +24,20 @@ programs, patching numpy/math/builtins, background threads alive during grading.
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 from dataclasses import dataclass, field
 
 from .findings import Finding, Reach, Where
 from .static import Scanner, scan_cells
 
-__all__ = ["Evidence", "Finding", "Reach", "Where", "scan_cells", "GIVEN_PATHS", "COURSE_PACKAGE",
+__all__ = ["Evidence", "Finding", "Reach", "Where", "scan_cells", "given_paths", "GIVEN_PATHS", "COURSE_PACKAGE",
            "GRADER_PACKAGE"]
 
 COURSE_PACKAGE = "lrcourse"
 GRADER_PACKAGE = "autograder"
-#: what the released notebooks themselves import: never a reason to look
+#: what every released notebook imports: never a reason to look (see also :func:`given_paths`)
 GIVEN_PATHS = {("autograder", "harness", "run_part"), ("lrcourse", "feedback"), ("lrcourse", "feedback", "check")}
 #: modules whose mere use deserves a look
 _REVIEW_ROOTS = {"ctypes": "loads ctypes (calls C code directly)", "cffi": "loads cffi (calls C code directly)",
@@ -89,17 +92,55 @@ class Evidence:
     def review(self, module) -> list:
         """Findings to read by hand (the score stands), one per reason and line."""
         proven = bool(self.reference_use(module))
+        given = given_paths(module)
         items = list(self.reviews)
         for reach in _longest(self.reaches):
             root = reach.path[0]
             expected = getattr(module, "library_use_expected", False)  # a lab that invites the simulators
-            if root == COURSE_PACKAGE and reach.path not in GIVEN_PATHS and not proven and not expected:
+            if root == COURSE_PACKAGE and reach.path not in given and not proven and not expected:
                 items.append(Finding(f"uses {reach.dotted}, which reaches no reference name of this exercise "
                                      f"(read it to be sure)", reach.where))
             elif root in _REVIEW_ROOTS:
                 items.append(Finding(_REVIEW_ROOTS[root], reach.where))
         items += [Finding(note, Where(None, None)) for note in self.notes]
         return _unique(items)
+
+
+def given_paths(module) -> frozenset:
+    """What the instructor's own code in the released notebook reaches, with every prefix, plus
+    :data:`GIVEN_PATHS`: a student keeping a given line (``from lrcourse.plot import plot_descent_paths``)
+    is never asked about it.
+
+    Read from ``exercises/<A>/<A>.ipynb`` of the course the assignment belongs to; before the release
+    exists only :data:`GIVEN_PATHS` count. Never consulted for hard evidence: a reference name stays
+    forbidden even if a released notebook were to import it.
+    """
+    from ..course import release_notebook  # the course layout, not the library
+
+    name = getattr(module, "name", None)
+    if not isinstance(name, str):
+        return frozenset(GIVEN_PATHS)
+    path = release_notebook(name)
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        return frozenset(GIVEN_PATHS)
+    return _released_paths(str(path), stamp) | GIVEN_PATHS
+
+
+@functools.lru_cache(maxsize=64)
+def _released_paths(path: str, stamp: int) -> frozenset:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            cells = json.load(fh).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return frozenset()
+    sources = [(k, "".join(c["source"]) if isinstance(c.get("source"), list) else str(c.get("source", "")))
+               for k, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    out = set()
+    for reach in scan_cells(sources).reaches:
+        out.update(reach.path[:n] for n in range(2, len(reach.path) + 1))
+    return frozenset(out)
 
 
 def _longest(reaches) -> list:
