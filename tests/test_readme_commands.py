@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,13 +76,19 @@ COMMANDS = _commands()
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    """A folder laid out like the checkout (entries linked), with the environment's bin/ first on PATH."""
+    """A folder laid out like the checkout, with the environment's bin/ first on PATH.
+
+    Entries are linked, except ``exercises/``, which is copied and made the course root: ``lrcourse
+    release`` rewrites it, and the checkout's own copy is read by other tests running meanwhile.
+    """
     here = tmp_path_factory.mktemp("readme")
     for entry in REPO_ROOT.iterdir():
-        if entry.name not in {".git", "_build", "out", "grades", "demo-output"}:
+        if entry.name == "exercises":
+            shutil.copytree(entry, here / entry.name)
+        elif entry.name not in {".git", "_build", "out", "grades", "demo-output"}:
             (here / entry.name).symlink_to(entry)
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    env.pop("LRCOURSE_COURSE_ROOT", None)
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+               LRCOURSE_COURSE_ROOT=str(here))
     return here, env
 
 
