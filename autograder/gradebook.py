@@ -19,6 +19,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import spreadsheet
+
 #: Canvas's gradebook CSV: these identity columns, then one column per assignment, then a second row
 #: "Points Possible" holding each assignment's maximum
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -65,7 +67,7 @@ def read_run(out_dir) -> list:
     for row in rows:
         if len(row) != len(header):
             raise ValueError(f"OUT_DIR: {table} has a row with {len(row)} values, expected {len(header)}")
-        student, assignment = row[0], row[1]
+        student, assignment = spreadsheet.restore(row[0]), row[1]
         try:
             max_score, points = float(row[3]), [float(x) for x in row[4:]]
         except ValueError:
@@ -124,8 +126,8 @@ def canvas_csv(table: dict, id_column: str = "SIS Login ID") -> str:
     writer.writerow(["Points Possible", "", "", "", "", *(_num(table[a].max_score) for a in assignments)])
     for student in students:
         ident = ["" for _ in ID_COLUMNS]
-        ident[ID_COLUMNS.index(id_column)] = student
-        writer.writerow([student, *ident, "", *(_num(table[a].total(student)) if student in table[a].parts else ""
+        ident[ID_COLUMNS.index(id_column)] = spreadsheet.safe(student)
+        writer.writerow([spreadsheet.safe(student), *ident, "", *(_num(table[a].total(student)) if student in table[a].parts else ""
                                                 for a in assignments)])
     return buf.getvalue()
 

@@ -9,7 +9,7 @@ import csv
 import io
 from pathlib import Path
 
-from . import analytics, feedback_page
+from . import analytics, feedback_page, spreadsheet
 from .atomic import write_text
 
 
@@ -18,7 +18,7 @@ def grades_csv(path, assignment: str, parts: list, students: list) -> None:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["student_id", "assignment", "score", "max_score", *parts])
     for st in students:
-        writer.writerow([st.student_id, assignment, _num(st.score), _num(st.max_score),
+        writer.writerow([spreadsheet.safe(st.student_id), assignment, _num(st.score), _num(st.max_score),
                          *(_num(st.parts[p]["earned"]) for p in parts)])
     write_text(path, buf.getvalue())
 

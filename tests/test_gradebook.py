@@ -7,7 +7,10 @@ import csv
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from autograder import spreadsheet
 from autograder.gradebook import Scores, canvas_csv, combine, read_run
 from autograder.outputs import gradebook, grades_csv
 from autograder.pipeline import StudentResult
@@ -107,3 +110,30 @@ def test_existing_outputs_need_force(outs, tmp_path, capsys):
     assert "--csv" in capsys.readouterr().err and target.read_text() == "keep me"
     assert main(["gradebook", str(outs["sgdr"]), "--csv", str(target), "--force"]) == 0
     assert target.read_text().startswith("Student,")
+
+
+# --- CSV injection: a student id is a folder name nobody vetted -------------------------------------
+
+FORMULA_IDS = ['=HYPERLINK("http://x","y")', "+1", "-rf", "@SUM(A1)", "'quoted", "ada"]
+
+
+def test_formula_like_ids_are_text_in_every_csv_and_read_back_exactly(tmp_path):
+    parts = PARTS["sgdr"]
+    students = [StudentResult(s, 10.0, 10.0, {p: {"points": float(n), "earned": float(n), "hint": ""}
+                                              for p, n in parts.items()}) for s in FORMULA_IDS]
+    grades_csv(tmp_path / "grades.csv", "sgdr", list(parts), students)
+    gradebook(tmp_path, tmp_path, "sgdr", None, {p: p for p in parts}, students)
+    cells = [row[0] for row in csv.reader((tmp_path / "grades.csv").open())][1:]
+    assert all(not c.startswith(("=", "+", "-", "@")) for c in cells), cells
+    (scores,) = read_run(tmp_path)
+    assert sorted(scores.parts) == sorted(FORMULA_IDS)
+    rows = list(csv.reader(io.StringIO(canvas_csv({"sgdr": scores}, "SIS User ID"))))[2:]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row[:4]), rows
+    assert sorted(spreadsheet.restore(r[0]) for r in rows) == sorted(FORMULA_IDS)
+
+
+@given(st.text(max_size=20))
+def test_spreadsheet_escape_round_trips_and_never_starts_a_formula(text):
+    cell = spreadsheet.safe(text)
+    assert spreadsheet.restore(cell) == text
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
