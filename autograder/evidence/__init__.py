@@ -25,7 +25,6 @@ programs, patching numpy/math/builtins, background threads alive during grading.
 from __future__ import annotations
 
 import functools
-import json
 import os
 from dataclasses import dataclass, field
 
@@ -130,13 +129,13 @@ def given_paths(module) -> frozenset:
 
 @functools.lru_cache(maxsize=64)
 def _released_paths(path: str, stamp: int) -> frozenset:
+    import nbformat
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            cells = json.load(fh).get("cells", [])
-    except (OSError, ValueError, AttributeError):
+        cells = nbformat.read(path, as_version=4).cells
+    except (OSError, ValueError, KeyError, TypeError):
         return frozenset()
-    sources = [(k, "".join(c["source"]) if isinstance(c.get("source"), list) else str(c.get("source", "")))
-               for k, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    sources = [(k, cell.source) for k, cell in enumerate(cells) if cell.cell_type == "code"]
     out = set()
     for reach in scan_cells(sources).reaches:
         out.update(reach.path[:n] for n in range(2, len(reach.path) + 1))
