@@ -123,17 +123,16 @@ def canvas_csv(table: dict, id_column: str = "SIS Login ID") -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([*CANVAS_COLUMNS, *assignments])
-    writer.writerow(["Points Possible", "", "", "", "", *(_num(table[a].max_score) for a in assignments)])
+    writer.writerow(["Points Possible", "", "", "", "",
+                     *(spreadsheet.number(table[a].max_score) for a in assignments)])
     for student in students:
         ident = ["" for _ in ID_COLUMNS]
         ident[ID_COLUMNS.index(id_column)] = spreadsheet.safe(student)
-        writer.writerow([spreadsheet.safe(student), *ident, "", *(_num(table[a].total(student)) if student in table[a].parts else ""
-                                                for a in assignments)])
+        totals = [spreadsheet.number(table[a].total(student)) if student in table[a].parts else ""
+                  for a in assignments]
+        writer.writerow([spreadsheet.safe(student), *ident, "", *totals])
     return buf.getvalue()
 
-
-def _num(x) -> str:
-    return f"{float(x):g}"
 
 
 def update_gradebook(final, work, root, table: dict) -> Path:

@@ -18,13 +18,10 @@ def grades_csv(path, assignment: str, parts: list, students: list) -> None:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["student_id", "assignment", "score", "max_score", *parts])
     for st in students:
-        writer.writerow([spreadsheet.safe(st.student_id), assignment, _num(st.score), _num(st.max_score),
-                         *(_num(st.parts[p]["earned"]) for p in parts)])
+        numbers = [st.score, st.max_score, *(st.parts[p]["earned"] for p in parts)]
+        writer.writerow([spreadsheet.safe(st.student_id), assignment, *map(spreadsheet.number, numbers)])
     write_text(path, buf.getvalue())
 
-
-def _num(x) -> str:
-    return f"{float(x):g}"
 
 
 def _cell(text: str) -> str:

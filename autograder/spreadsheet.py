@@ -1,4 +1,5 @@
-"""CSV cells that a spreadsheet never runs as a formula (CSV injection, OWASP).
+"""CSV cells of the grade tables: text a spreadsheet never runs as a formula (CSV injection, OWASP),
+and scores in one number format.
 
 A student id comes from a folder name the instructor did not choose: ``=HYPERLINK(...)`` opened in
 Excel, LibreOffice or Google Sheets would be evaluated. A text cell that starts with ``= + - @``, a
@@ -8,7 +9,7 @@ do not evaluate; a cell that starts with an apostrophe gets one more, so :func:`
 
 from __future__ import annotations
 
-__all__ = ["safe", "restore"]
+__all__ = ["safe", "restore", "number"]
 
 #: first characters that make a spreadsheet read a cell as a formula (and the escape itself)
 _ESCAPED = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -34,3 +35,12 @@ def restore(cell: str) -> str:
     if not isinstance(cell, str):
         raise TypeError(f"cell: expected a str, got {type(cell).__name__}")
     return cell[1:] if cell.startswith("'") else cell
+
+
+def number(x) -> str:
+    """A score as a CSV cell: the shortest ``%g`` form (``10``, ``2.5``).
+
+    >>> number(10.0), number(2.5)
+    ('10', '2.5')
+    """
+    return f"{float(x):g}"
