@@ -118,24 +118,28 @@ def markdown(summary: ClassSummary) -> list:
     lines += ["", "### Most frequent hints", ""]
     if summary.hints:
         lines += ["| count | part | hint (numbers as #) |", "|---|---|---|"]
-        lines += [f"| {n} | {part} | {_cell(text)} |" for n, part, text, _ in summary.hints]
+        lines += [f"| {n} | {part} | {markdown_cell(text)} |" for n, part, text, _ in summary.hints]
     else:
         lines.append("(every part of every submission is right)")
     errors = [s for s, flags in summary.flagged if any(f.startswith("grader-error") for f in flags)]
     if errors:
-        lines += ["", f"**{len(errors)} submission(s) with a grader error (grade by hand): {', '.join(errors)}**"]
+        names = ", ".join(map(markdown_cell, errors))
+        lines += ["", f"**{len(errors)} submission(s) with a grader error (grade by hand): {names}**"]
     lines += ["", "### Flagged submissions", ""]
     if summary.flagged:
         for student, flags in summary.flagged:
-            lines.append(f"- **{student}**")
-            lines += [f"  - {_cell(f)[:500]}" for f in flags]
+            lines.append(f"- **{markdown_cell(student)}**")
+            lines += [f"  - {markdown_cell(f)[:500]}" for f in flags]
     else:
         lines.append("(none)")
     return lines + [""]
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def markdown_cell(text) -> str:
+    """``text`` on one line of a Markdown table or list: line breaks and tabs become spaces, other
+    control characters U+FFFD, column bars are escaped (a student id is a folder name nobody vetted)."""
+    text = str(text).translate({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text).replace("|", "\\|")
 
 
 def html_page(summary: ClassSummary, table_rows: list) -> str:

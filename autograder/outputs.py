@@ -24,11 +24,6 @@ def grades_csv(path, assignment: str, parts: list, students: list) -> None:
 
 
 
-def _cell(text: str) -> str:
-    """A student id safe inside a Markdown table row (no line breaks, no column bars)."""
-    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text).replace("|", "\\|")
-
-
 def gradebook(out_dir: Path, work: Path, assignment: str, root, part_grade_ids: dict, students: list) -> Path:
     """Update ``OUT_DIR/gradebook.db`` (nbgrader's SQLite gradebook) atomically.
 
@@ -83,13 +78,14 @@ def report_md(path, assignment: str, run, isolation: str, probe=None, warnings=(
     lines += ["", "| student | score | status | flags |", "|---|---|---|---|"]
     for st in run.students.values():
         flags = "; ".join(sorted({f.split(':')[0] for f in st.flags})) or ""
-        lines.append(f"| {_cell(st.student_id)} | {st.score:g}/{st.max_score:g} | {st.status} | {flags} |")
+        student = analytics.markdown_cell(st.student_id)
+        lines.append(f"| {student} | {st.score:g}/{st.max_score:g} | {st.status} | {flags} |")
     lines += [""] + analytics.markdown(analytics.summarize(run))
     lines += ["## Details", ""]
     for st in run.students.values():
         if not st.flags:
             continue
-        lines.append(f"### {_cell(st.student_id)}")
+        lines.append(f"### {analytics.markdown_cell(st.student_id)}")
         lines += [f"- {f[:500]}" for f in st.flags]
         for name, p in st.parts.items():
             if p["earned"] < p["points"]:

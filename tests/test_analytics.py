@@ -100,3 +100,16 @@ def test_report_files(run):
     page = (out / "report.html").read_text()
     assert "<td>restarts</td><td>2/6</td><td>33 %</td>" in page and 'src="class.png"' in page
     assert "fay" in page and summary.students == 6
+
+
+def test_odd_student_ids_stay_on_their_line_in_the_report(tmp_path):
+    """A folder name with a line break, a column bar or a control character cannot break report.md:
+    the class table, the flagged list and the details heading all show it on one line."""
+    odd = "mal|lory\n# Heading\x1b"
+    student = _student(odd, {"restarts": RESTART_11}, ["review: loads ctypes at cell 2, line 1: `import ctypes`"])
+    grading = GradingRun("sgdr", tmp_path, 7, 10.0, list(POINTS), students={odd: student})
+    report_md(tmp_path / "report.md", "sgdr", grading, "test")
+    text = (tmp_path / "report.md").read_text()
+    assert "\n# Heading" not in text and "\x1b" not in text
+    shown = "mal\\|lory # Heading\ufffd"
+    assert f"| {shown} | 7/10 |" in text and f"- **{shown}**" in text and f"### {shown}\n" in text
