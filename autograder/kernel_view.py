@@ -252,11 +252,6 @@ class KernelView:
                 "IPYTHONDIR": f"{self.home}/.ipython", "JUPYTER_RUNTIME_DIR": f"{self.home}/.jupyter-runtime",
                 "XDG_CACHE_HOME": f"{self.home}/.cache", "TMPDIR": "/tmp"}
 
-    def readable_roots(self) -> tuple:
-        """Host paths whose content the kernel can read (for the self-check's course-tree walk)."""
-        return (*self.python, self.library, self.runtime, *(src for src, _ in self.files),
-                *(src for src, _ in self.extra))
-
 
 def kernel_view(library, runtime, data_files=(), extra_assignment=None) -> KernelView:
     """The view of a kernel that uses the staged ``library`` and the runtime folder ``runtime``.

@@ -155,19 +155,6 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def part_finder(assignment: str, parts):
-    """``find(name_or_part) -> Part`` for one assignment; unknown names raise ``ValueError``."""
-    by_name = {p.name: p for p in parts}
-
-    def find(name) -> Part:
-        name = getattr(name, "name", name)
-        if name not in by_name:
-            raise ValueError(f"unknown part {name!r} of {assignment}; parts: {', '.join(by_name)}")
-        return by_name[name]
-
-    return find
-
-
 def recorded_lrs(part: Part, values: dict, ref: np.ndarray, unit: str = "step"):
     """The recorded learning rates as a float array shaped like ``ref``, or ``(None, PartResult)``.
 

@@ -27,9 +27,6 @@ class Where:
             text = text[: QUOTE - 3] + "..."
         return f"{place}: `{text}`" if text else place
 
-    def as_dict(self) -> dict:
-        return {"cell": self.cell, "line": self.line, "text": self.text}
-
 
 @dataclass(frozen=True)
 class Reach:
