@@ -9,6 +9,9 @@ do not evaluate; a cell that starts with an apostrophe gets one more, so :func:`
 
 from __future__ import annotations
 
+import math
+import numbers
+
 __all__ = ["safe", "restore", "number"]
 
 #: first characters that make a spreadsheet read a cell as a formula (and the escape itself)
@@ -43,4 +46,6 @@ def number(x) -> str:
     >>> number(10.0), number(2.5)
     ('10', '2.5')
     """
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+        raise ValueError(f"x: a score must be a finite number, got {x!r}")
     return f"{float(x):g}"

@@ -137,3 +137,9 @@ def test_spreadsheet_escape_round_trips_and_never_starts_a_formula(text):
     cell = spreadsheet.safe(text)
     assert spreadsheet.restore(cell) == text
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), "10", None, True])
+def test_a_score_cell_must_be_a_finite_number(bad):
+    with pytest.raises(ValueError, match=r"^x: a score must be a finite number"):
+        spreadsheet.number(bad)
